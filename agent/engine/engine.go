@@ -1,0 +1,248 @@
+// Package engine runs one sync of one integration: vendor pages → filter →
+// mapping → diff against the store → apply (preference, deactivate and
+// reactivate) → run report. It owns the rules that keep a bad fetch from
+// deactivating anybody.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/mapping"
+	"github.com/agentsync/agent/vendors"
+)
+
+// Source is what the engine needs of a vendor: pages of records, and nil
+// only when the fetch was complete.
+type Source interface {
+	Fetch(ctx context.Context, yield func(vendors.Page) error) error
+}
+
+// Modes, preferences and triggers as the config spells them.
+const (
+	ModeUsers     = "users"
+	ModeSaaSUsers = "users+saas_users"
+
+	CreateUpdate = "create_update"
+	CreateOnly   = "create_only"
+	UpdateOnly   = "update_only"
+
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+)
+
+// Active says how "inactive at the source" is read from a record.
+type Active struct {
+	Field           string
+	InactiveValues  []string // compared case-insensitively with the field's value
+	InactiveWhenSet bool     // any non-empty value means inactive (e.g. deactivatedAt)
+}
+
+// Spec is an integration as the engine sees it: compiled and validated.
+type Spec struct {
+	Integration          string
+	Mode                 string
+	Application          string
+	Preference           string
+	Deactivate           bool
+	MaxDeactivatePercent float64
+	CredentialName       string
+	Mapping              *mapping.Mapping
+	Filters              []*mapping.Filter
+	Active               Active
+}
+
+// Progress is reported after every page.
+type Progress struct {
+	Pages   int
+	Fetched int
+}
+
+// Options are per run.
+type Options struct {
+	Trigger  string
+	DryRun   bool
+	Progress func(Progress)
+	Logger   *slog.Logger
+}
+
+// Report is the run report of DESIGN.md; its JSON is the `--json` line.
+type Report struct {
+	Integration string        `json:"integration"`
+	RunID       string        `json:"run_id"`
+	Trigger     string        `json:"trigger"`
+	StartedAt   time.Time     `json:"started_at"`
+	FinishedAt  time.Time     `json:"finished_at"`
+	Outcome     string        `json:"outcome"`
+	Error       string        `json:"error"`
+	DryRun      bool          `json:"dry_run,omitempty"`
+	Counts      store.Counts  `json:"counts"`
+	SaaSCounts  *store.Counts `json:"saas_counts,omitempty"`
+	// Staged lists (the first of) the records a guarded run would have
+	// deactivated, so an admin can judge before lowering the guard.
+	Staged []string `json:"staged_deactivations,omitempty"`
+}
+
+// Errors callers and tests branch on.
+var (
+	ErrIncomplete = errors.New("incomplete fetch")
+	ErrGuard      = errors.New("mass-deactivation guard")
+)
+
+// NewRunID returns a sortable, unique run id.
+func NewRunID(t time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run performs one sync. It always returns a report; its Outcome says how
+// the run ended and Error why it failed. Nobody is deactivated unless the
+// fetch was complete and the guard allowed it.
+func Run(ctx context.Context, st *store.Store, spec Spec, src Source, opt Options) Report {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Trigger == "" {
+		opt.Trigger = TriggerManual
+	}
+	start := time.Now().UTC()
+	rep := Report{
+		Integration: spec.Integration,
+		RunID:       NewRunID(start),
+		Trigger:     opt.Trigger,
+		StartedAt:   start,
+		DryRun:      opt.DryRun,
+	}
+	if spec.Mode == ModeSaaSUsers {
+		rep.SaaSCounts = &store.Counts{}
+	}
+	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
+	r := &run{spec: spec, src: src, st: st, rep: &rep, log: log, opt: opt}
+	err := r.do(ctx)
+	rep.FinishedAt = time.Now().UTC()
+	switch {
+	case err == nil:
+		rep.Outcome = store.OutcomeSuccess
+	case ctx.Err() != nil:
+		rep.Outcome = store.OutcomeCancelled
+		rep.Error = err.Error()
+	default:
+		rep.Outcome = store.OutcomeFailed
+		rep.Error = err.Error()
+	}
+	if err != nil && r.started && !opt.DryRun {
+		// The run row must say how it ended even when ctx is gone.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if ferr := st.FinishRun(fctx, rep.storeRun(spec.CredentialName)); ferr != nil {
+			log.Error("recording the run's end failed", "error", ferr)
+		}
+	}
+	return rep
+}
+
+func (rep *Report) storeRun(credential string) store.Run {
+	return store.Run{
+		ID:             rep.RunID,
+		Integration:    rep.Integration,
+		Trigger:        rep.Trigger,
+		StartedAt:      rep.StartedAt,
+		FinishedAt:     rep.FinishedAt,
+		Outcome:        rep.Outcome,
+		Error:          rep.Error,
+		Counts:         rep.Counts,
+		SaaSCounts:     rep.SaaSCounts,
+		CredentialName: credential,
+	}
+}
+
+type run struct {
+	spec    Spec
+	src     Source
+	st      *store.Store
+	rep     *Report
+	log     *slog.Logger
+	opt     Options
+	sync    *store.Sync
+	started bool
+	pages   int
+}
+
+func (r *run) do(ctx context.Context) error {
+	prev, err := r.st.LastRun(ctx, r.spec.Integration, store.OutcomeSuccess)
+	hasPrev := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !r.opt.DryRun {
+		if err := r.st.StartRun(ctx, r.rep.storeRun(r.spec.CredentialName)); err != nil {
+			return err
+		}
+		r.started = true
+	}
+	r.sync, err = r.st.BeginSync(ctx, r.spec.Integration, r.rep.RunID, r.opt.DryRun)
+	if err != nil {
+		return err
+	}
+	defer r.sync.Close()
+
+	if err := r.fetch(ctx); err != nil {
+		return err
+	}
+	if r.rep.Counts.Fetched == 0 && hasPrev && prev.Counts.Fetched > 0 {
+		return fmt.Errorf("%w: the source returned no users, the last successful run (%s) had %d; nobody was deactivated",
+			ErrIncomplete, prev.StartedAt.Format(time.RFC3339), prev.Counts.Fetched)
+	}
+	scopes := []store.Scope{{Kind: store.Person}}
+	if r.spec.Mode == ModeSaaSUsers {
+		scopes = append(scopes, store.Scope{Kind: store.SaaSUser, Application: r.spec.Application})
+	}
+	if err := r.planStatus(ctx, scopes); err != nil {
+		return err
+	}
+	if r.opt.DryRun {
+		return nil
+	}
+	prevID := ""
+	if hasPrev {
+		prevID = prev.ID
+	}
+	r.rep.FinishedAt = time.Now().UTC()
+	done := *r.rep
+	done.Outcome = store.OutcomeSuccess
+	return r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.spec.Deactivate)
+}
+
+// planStatus fills the deactivated/reactivated counts and enforces the
+// mass-deactivation guard, before anything is written.
+func (r *run) planStatus(ctx context.Context, scopes []store.Scope) error {
+	if !r.spec.Deactivate {
+		return nil
+	}
+	plans := make([]store.StatusPlan, len(scopes))
+	for i, sc := range scopes {
+		p, err := r.sync.Plan(ctx, sc.Kind, sc.Application)
+		if err != nil {
+			return err
+		}
+		if p.Active > 0 && float64(p.Deactivate)*100 > r.spec.MaxDeactivatePercent*float64(p.Active) {
+			r.rep.Staged = p.Staged
+			return fmt.Errorf("%w: the run would deactivate %d of %d active %s records (%.1f%%, max_deactivate_percent is %g); nothing was deactivated",
+				ErrGuard, p.Deactivate, p.Active, sc.Kind, float64(p.Deactivate)*100/float64(p.Active), r.spec.MaxDeactivatePercent)
+		}
+		plans[i] = p
+	}
+	for i, sc := range scopes {
+		c := r.counts(sc.Kind)
+		c.Deactivated, c.Reactivated = plans[i].Deactivate, plans[i].Reactivate
+	}
+	return nil
+}

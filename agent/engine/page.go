@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/mapping"
+	"github.com/agentsync/agent/vendors"
+)
+
+// entry is one source record after filter and mapping.
+type entry struct {
+	key    string
+	person map[string]string // target fields without the "user." prefix
+	saas   map[string]string // without the "saas_user." prefix
+	active bool              // active at the source
+}
+
+func (r *run) counts(k store.Kind) *store.Counts {
+	if k == store.SaaSUser {
+		return r.rep.SaaSCounts
+	}
+	return &r.rep.Counts
+}
+
+func (r *run) fetch(ctx context.Context) error {
+	err := r.src.Fetch(ctx, func(p vendors.Page) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.pages++
+		if err := r.page(ctx, p); err != nil {
+			return err
+		}
+		if r.opt.Progress != nil {
+			r.opt.Progress(Progress{Pages: r.pages, Fetched: r.rep.Counts.Fetched})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	return nil
+}
+
+// page maps one page and applies it in one transaction.
+func (r *run) page(ctx context.Context, p vendors.Page) error {
+	env := mapping.Env{CredentialName: r.spec.CredentialName, SyncTime: r.rep.StartedAt}
+	entries := make([]entry, 0, len(p.Records))
+	index := make(map[string]int, len(p.Records))
+	for i, rec := range p.Records {
+		r.tally(func(c *store.Counts) { c.Fetched++ })
+		if !r.keep(rec) {
+			r.tally(func(c *store.Counts) { c.Filtered++ })
+			continue
+		}
+		e, err := r.mapRecord(rec, env)
+		if err != nil {
+			r.tally(func(c *store.Counts) { c.Invalid++ })
+			r.log.Warn("record skipped", "page", p.Number, "record", i+1, "error", err)
+			continue
+		}
+		if j, dup := index[e.key]; dup {
+			// The source listed the same user twice: the later one wins.
+			r.log.Warn("duplicate user in the source; the later record wins", "page", p.Number, "record", i+1, "key", e.key)
+			entries[j] = e
+			continue
+		}
+		index[e.key] = len(entries)
+		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	writes, seen, ok, err := r.diff(ctx, store.Person, "", entries, nil)
+	if err != nil {
+		return err
+	}
+	if r.spec.Mode == ModeSaaSUsers {
+		sw, ss, _, err := r.diff(ctx, store.SaaSUser, r.spec.Application, entries, ok)
+		if err != nil {
+			return err
+		}
+		writes, seen = append(writes, sw...), append(seen, ss...)
+	}
+	return r.sync.ApplyPage(ctx, writes, seen)
+}
+
+// tally applies f to the person counts and, in SaaS mode, the SaaS counts:
+// fetching, filtering and mapping happen once for both.
+func (r *run) tally(f func(*store.Counts)) {
+	f(&r.rep.Counts)
+	if r.rep.SaaSCounts != nil {
+		f(r.rep.SaaSCounts)
+	}
+}
+
+func (r *run) keep(rec vendors.Record) bool {
+	for _, f := range r.spec.Filters {
+		if !f.Match(rec) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) mapRecord(rec vendors.Record, env mapping.Env) (entry, error) {
+	fields, err := r.spec.Mapping.Apply(rec, env)
+	if err != nil {
+		return entry{}, err
+	}
+	e := entry{person: make(map[string]string, len(fields)), active: r.spec.Active.isActive(rec)}
+	for t, v := range fields {
+		if v == "" {
+			continue // an empty value is an absent one: adding a mapping to nothing changes nothing
+		}
+		switch {
+		case strings.HasPrefix(t, "user."):
+			e.person[t[len("user."):]] = v
+		case strings.HasPrefix(t, "saas_user."):
+			if e.saas == nil {
+				e.saas = map[string]string{}
+			}
+			e.saas[t[len("saas_user."):]] = v
+		}
+	}
+	e.key = e.person["username"]
+	if e.key == "" {
+		e.key = e.person["email"]
+	}
+	if e.key == "" {
+		return entry{}, fmt.Errorf("user.username and user.email are both empty after mapping")
+	}
+	if r.spec.Mode == ModeSaaSUsers {
+		if e.saas == nil {
+			e.saas = map[string]string{}
+		}
+		// A SaaS user is the person's account: it shares their identity unless mapped.
+		for _, f := range []string{"username", "email"} {
+			if e.saas[f] == "" && e.person[f] != "" {
+				e.saas[f] = e.person[f]
+			}
+		}
+	}
+	return e, nil
+}
+
+func (a Active) isActive(rec vendors.Record) bool {
+	if a.Field == "" {
+		return true
+	}
+	v, _ := mapping.Lookup(rec, a.Field)
+	s := strings.TrimSpace(mapping.Stringify(v))
+	if a.InactiveWhenSet {
+		return s == ""
+	}
+	for _, iv := range a.InactiveValues {
+		if strings.EqualFold(s, iv) {
+			return false
+		}
+	}
+	return true
+}
+
+// diff compares a page's entries of one kind with the store and returns
+// the writes, the seen marks, and which entries now exist in the store.
+// only, when non-nil, limits the entries considered (a SaaS user needs its person).
+func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []entry, only []bool) ([]store.Write, []store.Seen, []bool, error) {
+	keys := make([]string, 0, len(entries))
+	for i, e := range entries {
+		if only == nil || only[i] {
+			keys = append(keys, e.key)
+		}
+	}
+	existing, err := r.sync.Lookup(ctx, kind, app, keys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c := r.counts(kind)
+	exists := make([]bool, len(entries))
+	var writes []store.Write
+	seen := make([]store.Seen, 0, len(keys))
+	for i, e := range entries {
+		if only != nil && !only[i] {
+			c.SkippedByPreference++
+			continue
+		}
+		fields := e.person
+		if kind == store.SaaSUser {
+			fields = e.saas
+		}
+		data, err := json.Marshal(fields) // map keys are sorted: the text is canonical
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s %q: %w", kind, e.key, err)
+		}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"], Data: string(data)}
+		old, found := existing[e.key]
+		switch {
+		case !found && r.spec.Preference == UpdateOnly:
+			c.SkippedByPreference++
+			continue
+		case !found:
+			w.Create = true
+			w.Status = store.Active
+			if r.spec.Deactivate && !e.active {
+				w.Status = store.Inactive
+			}
+			w.Changes = []store.FieldChange{{New: w.Data}}
+			writes = append(writes, w)
+			c.Created++
+		case old.Data == w.Data:
+			c.Unchanged++
+		case r.spec.Preference == CreateOnly:
+			c.SkippedByPreference++
+		default:
+			changes, err := fieldChanges(old.Data, fields)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+			}
+			w.Changes = changes
+			writes = append(writes, w)
+			c.Updated++
+		}
+		exists[i] = true
+		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Active: e.active})
+	}
+	return writes, seen, exists, nil
+}
+
+func fieldChanges(oldData string, fields map[string]string) ([]store.FieldChange, error) {
+	var old map[string]string
+	if err := json.Unmarshal([]byte(oldData), &old); err != nil {
+		return nil, err
+	}
+	var out []store.FieldChange
+	for k, v := range fields {
+		if old[k] != v {
+			out = append(out, store.FieldChange{Field: k, Old: old[k], New: v})
+		}
+	}
+	for k, v := range old {
+		if _, ok := fields[k]; !ok {
+			out = append(out, store.FieldChange{Field: k, Old: v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out, nil
+}

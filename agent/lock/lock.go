@@ -1,0 +1,75 @@
+// Package lock is the per-integration run lock shared by `agent run-now`
+// and the service: an OS file lock under data_dir/locks, which the kernel
+// releases when the holder dies, so a crash never leaves a stale lock.
+package lock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrHeld means another run of the integration holds the lock.
+var ErrHeld = errors.New("already running")
+
+// Lock is a held lock.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Acquire takes the lock of integration name without waiting. When another
+// process or goroutine holds it, the error wraps ErrHeld and names the
+// holder's pid when known.
+func Acquire(dataDir, name string) (*Lock, error) {
+	dir := filepath.Join(dataDir, "locks")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	path := filepath.Join(dir, name+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if err := tryLock(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrHeld) {
+			if pid := holder(path); pid > 0 {
+				return nil, fmt.Errorf("integration %s: %w (pid %d)", name, ErrHeld, pid)
+			}
+			return nil, fmt.Errorf("integration %s: %w", name, ErrHeld)
+		}
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	// The pid is only a hint for the message above; the lock is the flock.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &Lock{f: f, path: path}, nil
+}
+
+// Release frees the lock.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	l.f.Truncate(0)
+	err := unlock(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}
+
+func holder(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// StatusPlan is what the end of a complete fetch would change for one kind.
+type StatusPlan struct {
+	Active     int      // active records before the change
+	Deactivate int      // active records missing from the fetch or inactive at the source
+	Reactivate int      // inactive records seen active
+	Staged     []string // the first keys that would be deactivated, for the report
+}
+
+// stagedLimit bounds the keys a plan lists.
+const stagedLimit = 50
+
+// scope is the WHERE clause selecting one kind's records of the
+// integration, with its arguments.
+func (y *Sync) scope(kind Kind, application string) (string, []any) {
+	if kind == SaaSUser {
+		return `t.integration = ? AND t.application = ?`, []any{y.integration, application}
+	}
+	return `t.integration = ?`, []any{y.integration}
+}
+
+// The seen-table joins; t is the target table's alias.
+const (
+	seenActive = `EXISTS (SELECT 1 FROM temp.seen s WHERE s.kind = ? AND s.application = ? AND s.key = t.key AND s.active = 1)`
+	seenAny    = `EXISTS (SELECT 1 FROM temp.seen s WHERE s.kind = ? AND s.application = ? AND s.key = t.key)`
+)
+
+func (y *Sync) count(ctx context.Context, kind Kind, application, cond string, seenArgs bool) (int, error) {
+	where, args := y.scope(kind, application)
+	if seenArgs {
+		args = append(args, string(kind), application)
+	}
+	var n int
+	err := y.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND `+cond, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: plan %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// Plan computes the status changes a complete fetch implies, without
+// writing anything.
+func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
+	var p StatusPlan
+	var err error
+	if p.Active, err = y.count(ctx, kind, application, `t.status = 'active'`, false); err != nil {
+		return p, err
+	}
+	if p.Deactivate, err = y.count(ctx, kind, application, `t.status = 'active' AND NOT `+seenActive, true); err != nil {
+		return p, err
+	}
+	if p.Reactivate, err = y.count(ctx, kind, application, `t.status = 'inactive' AND `+seenActive, true); err != nil {
+		return p, err
+	}
+	if p.Deactivate > 0 {
+		where, args := y.scope(kind, application)
+		args = append(args, string(kind), application)
+		rows, err := y.conn.QueryContext(ctx, fmt.Sprintf(`SELECT t.key FROM %s t WHERE %s AND t.status = 'active' AND NOT %s ORDER BY t.key LIMIT %d`,
+			kind.table(), where, seenActive, stagedLimit), args...)
+		if err != nil {
+			return p, fmt.Errorf("store: plan %s: %w", kind, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return p, fmt.Errorf("store: plan %s: %w", kind, err)
+			}
+			p.Staged = append(p.Staged, k)
+		}
+		if err := rows.Err(); err != nil {
+			return p, fmt.Errorf("store: plan %s: %w", kind, err)
+		}
+	}
+	return p, nil
+}
+
+// Scope names one kind of record the commit covers.
+type Scope struct {
+	Kind        Kind
+	Application string
+}
+
+// Commit ends a successful run in one transaction: when applyStatus, the
+// deactivations and reactivations the fetch implies (with their history);
+// the seen bookkeeping behind $sync_time; and the run row itself.
+// prevSuccess is the id of the integration's previous successful run ("" if none).
+func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes []Scope, applyStatus bool) error {
+	if y.dryRun {
+		return fmt.Errorf("store: commit of dry run %s", y.runID)
+	}
+	tx, err := y.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: commit run %s: %w", y.runID, err)
+	}
+	defer tx.Rollback()
+	now := timeText(time.Now())
+	for _, sc := range scopes {
+		if err := y.commitScope(ctx, tx, sc, prevSuccess, now, applyStatus); err != nil {
+			return fmt.Errorf("store: commit run %s: %s: %w", y.runID, sc.Kind, err)
+		}
+	}
+	if err := finishRun(ctx, tx, run); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit run %s: %w", y.runID, err)
+	}
+	return nil
+}
+
+func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess, now string, applyStatus bool) error {
+	table := sc.Kind.table()
+	where, args := y.scope(sc.Kind, sc.Application)
+	seenArgs := []any{string(sc.Kind), sc.Application}
+	exec := func(q string, pre ...any) error {
+		all := append(append(append([]any{}, pre...), args...), seenArgs...)
+		_, err := tx.ExecContext(ctx, q, all...)
+		return err
+	}
+	hist := func(cond, old, new string) error {
+		return exec(`INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
+			SELECT ?, t.integration, ?, ?, t.key, 'status', ?, ?, ? FROM `+table+` t WHERE `+where+` AND `+cond,
+			y.runID, string(sc.Kind), sc.Application, old, new, now)
+	}
+	if applyStatus {
+		deact := `t.status = 'active' AND NOT ` + seenActive
+		if err := hist(deact, Active, Inactive); err != nil {
+			return fmt.Errorf("deactivation history: %w", err)
+		}
+		if err := exec(`UPDATE `+table+` AS t SET status = 'inactive', deactivated_at = ?, updated_at = ? WHERE `+where+` AND `+deact, now, now); err != nil {
+			return fmt.Errorf("deactivate: %w", err)
+		}
+		react := `t.status = 'inactive' AND ` + seenActive
+		if err := hist(react, Inactive, Active); err != nil {
+			return fmt.Errorf("reactivation history: %w", err)
+		}
+		if err := exec(`UPDATE `+table+` AS t SET status = 'active', deactivated_at = NULL, updated_at = ? WHERE `+where+` AND `+react, now); err != nil {
+			return fmt.Errorf("reactivate: %w", err)
+		}
+	}
+	// Records this run did not see were last seen by the previous success.
+	if err := exec(`UPDATE `+table+` AS t SET seen_until = ? WHERE `+where+` AND t.seen_until IS NULL AND NOT `+seenAny, prevSuccess); err != nil {
+		return fmt.Errorf("seen bookkeeping: %w", err)
+	}
+	if err := exec(`UPDATE ` + table + ` AS t SET seen_until = NULL WHERE ` + where + ` AND t.seen_until IS NOT NULL AND ` + seenAny); err != nil {
+		return fmt.Errorf("seen bookkeeping: %w", err)
+	}
+	return nil
+}

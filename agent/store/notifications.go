@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Notification is an entry of the in-app inbox; e-mail delivery state
+// travels with it so a failed send is visible and retried.
+type Notification struct {
+	ID          int64
+	CreatedAt   time.Time
+	Integration string
+	Event       string // run_failed, run_overdue, run_missed, recovered, config_invalid...
+	Subject     string
+	Body        string
+	Recipients  []string
+	EmailStatus string // none | pending | sent | failed
+	EmailError  string
+	Attempts    int
+	DeliveredAt time.Time
+}
+
+// AddNotification puts a message in the inbox and returns its id.
+func (s *Store) AddNotification(ctx context.Context, n Notification) (int64, error) {
+	rcpt, err := json.Marshal(n.Recipients)
+	if err != nil {
+		return 0, err
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = time.Now()
+	}
+	if n.EmailStatus == "" {
+		n.EmailStatus = "none"
+		if len(n.Recipients) > 0 {
+			n.EmailStatus = "pending"
+		}
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO notifications (created_at, integration, event, subject, body, recipients, email_status) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		timeText(n.CreatedAt), n.Integration, n.Event, n.Subject, n.Body, string(rcpt), n.EmailStatus)
+	if err != nil {
+		return 0, fmt.Errorf("store: notification: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Notifications lists the inbox, newest first; limit <= 0 means all.
+func (s *Store) Notifications(ctx context.Context, limit int) ([]Notification, error) {
+	q := `SELECT id, created_at, integration, event, subject, body, recipients, email_status, email_error, attempts, delivered_at
+		FROM notifications ORDER BY id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var created, rcpt string
+		var delivered sql.NullString
+		if err := rows.Scan(&n.ID, &created, &n.Integration, &n.Event, &n.Subject, &n.Body, &rcpt, &n.EmailStatus, &n.EmailError, &n.Attempts, &delivered); err != nil {
+			return nil, fmt.Errorf("store: notifications: %w", err)
+		}
+		n.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
+		n.DeliveredAt = parseTime(delivered)
+		if err := json.Unmarshal([]byte(rcpt), &n.Recipients); err != nil {
+			return nil, fmt.Errorf("store: notification %d: recipients: %w", n.ID, err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

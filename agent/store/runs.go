@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run outcomes.
+const (
+	OutcomeRunning   = "running"
+	OutcomeSuccess   = "success"
+	OutcomeFailed    = "failed"
+	OutcomeSkipped   = "skipped"
+	OutcomeCancelled = "cancelled"
+)
+
+// Counts are a run's per-kind tallies; the JSON names are the run report's.
+type Counts struct {
+	Fetched             int `json:"fetched"`
+	Filtered            int `json:"filtered"`
+	Created             int `json:"created"`
+	Updated             int `json:"updated"`
+	Unchanged           int `json:"unchanged"`
+	Deactivated         int `json:"deactivated"`
+	Reactivated         int `json:"reactivated"`
+	SkippedByPreference int `json:"skipped_by_preference"`
+	Invalid             int `json:"invalid"`
+}
+
+// Run is one row of the run history.
+type Run struct {
+	ID             string
+	Integration    string
+	Trigger        string
+	StartedAt      time.Time
+	FinishedAt     time.Time
+	Outcome        string
+	Error          string
+	Counts         Counts
+	SaaSCounts     *Counts
+	CredentialName string
+}
+
+// StartRun records a run as running.
+func (s *Store) StartRun(ctx context.Context, r Run) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Integration, r.Trigger, timeText(r.StartedAt), OutcomeRunning, r.CredentialName)
+	if err != nil {
+		return fmt.Errorf("store: run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// FinishRun records a run's end. A successful run is finished by
+// Sync.Commit instead, in the same transaction as its status changes.
+func (s *Store) FinishRun(ctx context.Context, r Run) error {
+	return finishRun(ctx, s.db, r)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func finishRun(ctx context.Context, db execer, r Run) error {
+	counts, err := json.Marshal(r.Counts)
+	if err != nil {
+		return err
+	}
+	var saas any
+	if r.SaaSCounts != nil {
+		b, err := json.Marshal(r.SaaSCounts)
+		if err != nil {
+			return err
+		}
+		saas = string(b)
+	}
+	_, err = db.ExecContext(ctx,
+		`UPDATE runs SET finished_at = ?, outcome = ?, error = ?, counts = ?, saas_counts = ? WHERE id = ?`,
+		timeText(r.FinishedAt), r.Outcome, r.Error, string(counts), saas, r.ID)
+	if err != nil {
+		return fmt.Errorf("store: run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+const runColumns = `id, integration, trigger_kind, started_at, finished_at, outcome, error, counts, saas_counts, credential_name`
+
+func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
+	var (
+		r              Run
+		started        string
+		finished, saas sql.NullString
+		counts         string
+	)
+	if err := sc.Scan(&r.ID, &r.Integration, &r.Trigger, &started, &finished, &r.Outcome, &r.Error, &counts, &saas, &r.CredentialName); err != nil {
+		return r, err
+	}
+	r.StartedAt = parseTime(sql.NullString{String: started, Valid: true})
+	r.FinishedAt = parseTime(finished)
+	if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+		return r, fmt.Errorf("run %s: counts: %w", r.ID, err)
+	}
+	if saas.Valid {
+		r.SaaSCounts = new(Counts)
+		if err := json.Unmarshal([]byte(saas.String), r.SaaSCounts); err != nil {
+			return r, fmt.Errorf("run %s: saas counts: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}
+
+// Runs lists runs newest first; integration "" means all; limit <= 0 means all.
+func (s *Store) Runs(ctx context.Context, integration string, limit int) ([]Run, error) {
+	q := `SELECT ` + runColumns + ` FROM runs WHERE (? = '' OR integration = ?) ORDER BY started_at DESC, id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, integration, integration)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Run returns one run by id.
+func (s *Store) Run(ctx context.Context, id string) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("store: run %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+// LastRun returns the integration's newest run with the given outcome
+// ("" for any); ErrNotFound when there is none.
+func (s *Store) LastRun(ctx context.Context, integration, outcome string) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx,
+		`SELECT `+runColumns+` FROM runs WHERE integration = ? AND (? = '' OR outcome = ?) ORDER BY started_at DESC, id DESC LIMIT 1`,
+		integration, outcome, outcome))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("store: last run of %s: %w", integration, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: last run of %s: %w", integration, err)
+	}
+	return r, nil
+}

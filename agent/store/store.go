@@ -1,0 +1,202 @@
+// Package store is the agent's embedded state: one SQLite file (agent.db)
+// holding people, SaaS users, runs, the change history and the in-app
+// inbox. It speaks in records and runs; the sync rules live in the engine.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go driver: the Windows build needs no cgo
+)
+
+// FileName is the database's name inside data_dir.
+const FileName = "agent.db"
+
+// Store is an open agent.db. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) dir/agent.db, switches it to WAL and
+// applies pending migrations.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: data_dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+		q.Add("_pragma", p)
+	}
+	// Immediate transactions take the write lock up front, so two writers
+	// queue on busy_timeout instead of failing on a lock upgrade.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict as an
+// error when it is not "ok".
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return fmt.Errorf("store: integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("store: integrity check: %s", res)
+	}
+	return nil
+}
+
+// migrations are applied in order; PRAGMA user_version records how many
+// have run. Append only: never edit a migration that has shipped.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE runs (
+	id              TEXT PRIMARY KEY,
+	integration     TEXT NOT NULL,
+	trigger_kind    TEXT NOT NULL,
+	started_at      TEXT NOT NULL,
+	finished_at     TEXT,
+	outcome         TEXT NOT NULL,
+	error           TEXT NOT NULL DEFAULT '',
+	counts          TEXT NOT NULL DEFAULT '{}',
+	saas_counts     TEXT,
+	credential_name TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_integration ON runs(integration, started_at);
+
+-- seen_until: NULL = seen by the integration's latest successful run;
+-- '' = never seen by a successful run; else the id of the last successful
+-- run that saw it. Kept lazily so an unchanged record costs no write.
+CREATE TABLE people (
+	integration    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	username       TEXT NOT NULL DEFAULT '',
+	email          TEXT NOT NULL DEFAULT '',
+	data           TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT NOT NULL,
+	PRIMARY KEY (integration, key)
+) WITHOUT ROWID;
+
+CREATE TABLE saas_users (
+	integration    TEXT NOT NULL,
+	application    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	username       TEXT NOT NULL DEFAULT '',
+	email          TEXT NOT NULL DEFAULT '',
+	data           TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT NOT NULL,
+	PRIMARY KEY (integration, application, key)
+) WITHOUT ROWID;
+
+CREATE TABLE changes (
+	id          INTEGER PRIMARY KEY,
+	run_id      TEXT NOT NULL,
+	integration TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	application TEXT NOT NULL DEFAULT '',
+	key         TEXT NOT NULL,
+	field       TEXT NOT NULL,
+	old         TEXT,
+	new         TEXT,
+	at          TEXT NOT NULL
+);
+CREATE INDEX changes_by_record ON changes(integration, kind, key);
+CREATE INDEX changes_by_run ON changes(run_id);
+
+CREATE TABLE notifications (
+	id           INTEGER PRIMARY KEY,
+	created_at   TEXT NOT NULL,
+	integration  TEXT NOT NULL,
+	event        TEXT NOT NULL,
+	subject      TEXT NOT NULL,
+	body         TEXT NOT NULL,
+	recipients   TEXT NOT NULL DEFAULT '[]',
+	email_status TEXT NOT NULL DEFAULT 'none',
+	email_error  TEXT NOT NULL DEFAULT '',
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	delivered_at TEXT,
+	read_at      TEXT
+);
+`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var version int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		// PRAGMA takes no parameters; i+1 is our own integer.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// timeText renders times the one way the store keeps them.
+func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s sql.NullString) time.Time {
+	if !s.Valid || s.String == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339Nano, s.String)
+	return t
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is what a record is.
+type Kind string
+
+// The record kinds.
+const (
+	Person   Kind = "person"
+	SaaSUser Kind = "saas_user"
+)
+
+// Record statuses.
+const (
+	Active   = "active"
+	Inactive = "inactive"
+)
+
+func (k Kind) table() string {
+	if k == SaaSUser {
+		return "saas_users"
+	}
+	return "people"
+}
+
+// Existing is what the store holds for a key, for diffing.
+type Existing struct {
+	Data   string
+	Status string
+}
+
+// FieldChange is one field's change; Field "" with New = the whole record
+// stands for a creation.
+type FieldChange struct {
+	Field    string
+	Old, New string
+}
+
+// Write is one record to insert (Create) or update.
+type Write struct {
+	Kind        Kind
+	Application string // "" for people
+	Key         string
+	Username    string
+	Email       string
+	Data        string // canonical JSON of the mapped fields
+	Create      bool
+	Status      string // for a creation
+	Changes     []FieldChange
+}
+
+// Seen marks a record as present in this run's fetch; Active is whether the
+// source says it is active.
+type Seen struct {
+	Kind        Kind
+	Application string
+	Key         string
+	Active      bool
+}
+
+// Sync is one run's session on a dedicated connection: the temp table of
+// seen keys lives on it, so deactivation never needs every key in memory.
+type Sync struct {
+	conn        *sql.Conn
+	integration string
+	runID       string
+	dryRun      bool
+}
+
+// BeginSync opens a session for one run. Close it when done.
+func (s *Store) BeginSync(ctx context.Context, integration, runID string, dryRun bool) (*Sync, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: sync %s: %w", integration, err)
+	}
+	// TEMP lives in this connection only, spills to a temp file when large.
+	_, err = conn.ExecContext(ctx, `
+CREATE TEMP TABLE IF NOT EXISTS seen (
+	kind TEXT NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL,
+	PRIMARY KEY (kind, application, key)) WITHOUT ROWID;
+DELETE FROM temp.seen;`)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: sync %s: seen table: %w", integration, err)
+	}
+	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun}, nil
+}
+
+// Close drops the session's temp state and returns the connection.
+func (y *Sync) Close() error {
+	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.seen`)
+	if cerr := y.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Lookup returns the stored state of the given keys of one kind.
+func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys []string) (map[string]Existing, error) {
+	out := make(map[string]Existing, len(keys))
+	// SQLite allows 32766 parameters; pages are far smaller, but chunk anyway.
+	const chunk = 5000
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		part := keys[:n]
+		keys = keys[n:]
+		args := make([]any, 0, n+2)
+		args = append(args, y.integration)
+		q := `SELECT key, data, status FROM ` + kind.table() + ` WHERE integration = ?`
+		if kind == SaaSUser {
+			q += ` AND application = ?`
+			args = append(args, application)
+		}
+		q += ` AND key IN (` + strings.Repeat("?,", n-1) + `?)`
+		for _, k := range part {
+			args = append(args, k)
+		}
+		rows, err := y.conn.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		}
+		for rows.Next() {
+			var k string
+			var e Existing
+			if err := rows.Scan(&k, &e.Data, &e.Status); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+			}
+			out[k] = e
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		}
+	}
+	return out, nil
+}
+
+// ApplyPage writes one page's records and marks its keys seen, in one
+// transaction. In a dry run only the seen marks are kept (in TEMP).
+func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error {
+	tx, err := y.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: apply page: %w", err)
+	}
+	defer tx.Rollback()
+	if !y.dryRun && len(writes) > 0 {
+		if err := y.write(ctx, tx, writes); err != nil {
+			return err
+		}
+	}
+	if len(seen) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.seen (kind, application, key, active) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("store: apply page: %w", err)
+		}
+		defer st.Close()
+		for _, s := range seen {
+			if _, err := st.ExecContext(ctx, string(s.Kind), s.Application, s.Key, s.Active); err != nil {
+				return fmt.Errorf("store: mark %s %q seen: %w", s.Kind, s.Key, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: apply page: %w", err)
+	}
+	return nil
+}
+
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
+	now := timeText(time.Now())
+	stmts := map[string]*sql.Stmt{}
+	prep := func(q string) (*sql.Stmt, error) {
+		if st, ok := stmts[q]; ok {
+			return st, nil
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		stmts[q] = st
+		return st, nil
+	}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	for _, w := range writes {
+		var (
+			q    string
+			args []any
+		)
+		switch {
+		case w.Create && w.Kind == SaaSUser:
+			// seen_until '' = not yet confirmed by a successful run.
+			q = `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 'inactive' THEN ? END, '', ?, ?)`
+			args = []any{y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, w.Status, now, now, now}
+		case w.Create:
+			q = `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'inactive' THEN ? END, '', ?, ?)`
+			args = []any{y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, w.Status, now, now, now}
+		case w.Kind == SaaSUser:
+			q = `UPDATE saas_users SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
+			args = []any{w.Username, w.Email, w.Data, now, y.integration, w.Application, w.Key}
+		default:
+			q = `UPDATE people SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND key = ?`
+			args = []any{w.Username, w.Email, w.Data, now, y.integration, w.Key}
+		}
+		st, err := prep(q)
+		if err != nil {
+			return fmt.Errorf("store: write %s: %w", w.Kind, err)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("store: write %s %q: %w", w.Kind, w.Key, err)
+		}
+		if len(w.Changes) == 0 {
+			continue
+		}
+		ch, err := prep(`INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("store: change history: %w", err)
+		}
+		for _, c := range w.Changes {
+			if _, err := ch.ExecContext(ctx, y.runID, y.integration, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New), now); err != nil {
+				return fmt.Errorf("store: change history of %s %q: %w", w.Kind, w.Key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
