@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/store"
+)
+
+const usageText = `agent syncs SaaS vendors' user lists into people and SaaS users.
+
+Usage: agent [--config PATH] COMMAND [ARGS]
+
+Commands:
+  validate                               check the config file
+  run-now [NAME...] [--dry-run] [--json] run integrations now (all launched ones if none named)
+  status [--json]                        state, last and next run of each integration
+  runs [NAME] [--json] [--limit N]       run history
+  notifications [--json]                 the in-app inbox
+  export --integration NAME --kind people|saas_users --format jsonl|csv
+  version                                print the version
+
+The config is --config PATH, else $AGENT_CONFIG, else ` + "%s" + `.
+Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid config.
+`
+
+// app is one CLI invocation.
+type app struct {
+	configPath string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+type command func(ctx context.Context, a *app, args []string) error
+
+var commands = map[string]command{
+	"validate":      cmdValidate,
+	"run-now":       cmdRunNow,
+	"status":        cmdStatus,
+	"runs":          cmdRuns,
+	"notifications": cmdNotifications,
+	"export":        cmdExport,
+	"version":       cmdVersion,
+}
+
+// run is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfgPath, rest, err := splitGlobal(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "agent:", err)
+		return exitUsage
+	}
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		out := stderr
+		code := exitUsage
+		if len(rest) > 0 {
+			out, code = stdout, exitOK
+		}
+		fmt.Fprintf(out, usageText, config.DefaultPath())
+		return code
+	}
+	cmd, ok := commands[rest[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "agent: unknown command %q (try 'agent help')\n", rest[0])
+		return exitUsage
+	}
+	if cfgPath == "" {
+		cfgPath = config.DefaultPath()
+	}
+	a := &app{configPath: cfgPath, stdin: stdin, stdout: stdout, stderr: stderr}
+	err = cmd(ctx, a, rest[1:])
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stdout, usageText, config.DefaultPath())
+		return exitOK
+	case errors.Is(err, errSilent):
+		return exitFailed
+	}
+	var ue usageError
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, ce.Error())
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "agent:", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "agent:", err)
+	return exitFailed
+}
+
+// errSilent is a failure that was already reported in the command's output.
+var errSilent = errors.New("failed")
+
+func (a *app) loadConfig() (*config.Config, error) {
+	return config.Load(a.configPath)
+}
+
+func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	return store.Open(ctx, cfg.Agent.DataDir)
+}
+
+func (a *app) logger(cfg *config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Agent.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(cfg.Agent.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
+}
+
+// isTerminal reports whether w is a console, for the progress line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func cmdVersion(ctx context.Context, a *app, args []string) error {
+	fmt.Fprintln(a.stdout, "agent", version)
+	return nil
+}

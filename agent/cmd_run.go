@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/runner"
+	"github.com/agentsync/agent/agent/store"
+)
+
+func cmdRunNow(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("run-now", flag.ContinueOnError)
+	dry := fs.Bool("dry-run", false, "fetch and diff, write nothing")
+	asJSON := fs.Bool("json", false, "one JSON run report per line")
+	names, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, ok := cfg.Integration(n); !ok {
+			return usagef("no integration named %q in %s", n, a.configPath)
+		}
+	}
+	if len(names) == 0 {
+		for _, in := range cfg.Integrations {
+			if in.Launched() {
+				names = append(names, in.Name)
+			}
+		}
+		if len(names) == 0 {
+			fmt.Fprintf(a.stderr, "agent: %s has no launched integration; nothing to run\n", a.configPath)
+			return nil
+		}
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg)}
+
+	failed := false
+	for _, name := range names {
+		opt := engine.Options{Trigger: engine.TriggerManual, DryRun: *dry}
+		var clear func()
+		if isTerminal(a.stderr) {
+			opt.Progress, clear = progressLine(a.stderr, name)
+		}
+		rep, runErr := r.Run(ctx, name, opt)
+		if clear != nil {
+			clear()
+		}
+		if rep.Outcome != store.OutcomeSuccess {
+			failed = true
+		}
+		if *asJSON {
+			b, err := json.Marshal(rep)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s\n", b)
+			continue
+		}
+		if runErr != nil && errors.Is(runErr, runner.ErrDraft) {
+			fmt.Fprintf(a.stdout, "%s: not run: %s\n", name, rep.Error)
+			continue
+		}
+		fmt.Fprintln(a.stdout, summary(rep))
+	}
+	if failed {
+		return errSilent
+	}
+	return nil
+}
+
+// progressLine rewrites one terminal line per page.
+func progressLine(w io.Writer, name string) (func(engine.Progress), func()) {
+	shown := false
+	return func(p engine.Progress) {
+			shown = true
+			fmt.Fprintf(w, "\r%s: page %d, %d users fetched", name, p.Pages, p.Fetched)
+		}, func() {
+			if shown {
+				fmt.Fprint(w, "\r\033[K")
+			}
+		}
+}
+
+// summary is the one human line per integration.
+func summary(rep engine.Report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", rep.Integration, rep.Outcome)
+	if rep.DryRun {
+		b.WriteString(" (dry run, nothing written)")
+	}
+	if !rep.FinishedAt.IsZero() && !rep.StartedAt.IsZero() {
+		fmt.Fprintf(&b, " in %s", rep.FinishedAt.Sub(rep.StartedAt).Round(time.Millisecond))
+	}
+	c := rep.Counts
+	if c != (store.Counts{}) || rep.Outcome == store.OutcomeSuccess {
+		fmt.Fprintf(&b, "; people: %s", countsText(c))
+		if rep.SaaSCounts != nil {
+			fmt.Fprintf(&b, "; saas users: %s", countsText(*rep.SaaSCounts))
+		}
+	}
+	if rep.Error != "" {
+		fmt.Fprintf(&b, "; error: %s", rep.Error)
+	}
+	if len(rep.Staged) > 0 {
+		fmt.Fprintf(&b, "; would have deactivated: %s", strings.Join(rep.Staged, ", "))
+	}
+	return b.String()
+}
+
+func countsText(c store.Counts) string {
+	s := fmt.Sprintf("%d fetched, %d created, %d updated, %d unchanged, %d deactivated, %d reactivated",
+		c.Fetched, c.Created, c.Updated, c.Unchanged, c.Deactivated, c.Reactivated)
+	for _, extra := range []struct {
+		n    int
+		name string
+	}{{c.Filtered, "filtered"}, {c.SkippedByPreference, "skipped by preference"}, {c.Invalid, "invalid"}} {
+		if extra.n > 0 {
+			s += fmt.Sprintf(", %d %s", extra.n, extra.name)
+		}
+	}
+	return s
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/agentsync/agent/agent/runner"
+	"github.com/agentsync/agent/agent/store"
+)
+
+// runJSON is a run as status, runs and the JSON outputs show it.
+type runJSON struct {
+	RunID       string        `json:"run_id"`
+	Integration string        `json:"integration"`
+	Trigger     string        `json:"trigger"`
+	StartedAt   time.Time     `json:"started_at"`
+	FinishedAt  *time.Time    `json:"finished_at"`
+	Outcome     string        `json:"outcome"`
+	Error       string        `json:"error"`
+	Counts      store.Counts  `json:"counts"`
+	SaaSCounts  *store.Counts `json:"saas_counts,omitempty"`
+}
+
+func toRunJSON(r *store.Run) *runJSON {
+	if r == nil {
+		return nil
+	}
+	out := &runJSON{RunID: r.ID, Integration: r.Integration, Trigger: r.Trigger, StartedAt: r.StartedAt.UTC(),
+		Outcome: r.Outcome, Error: r.Error, Counts: r.Counts, SaaSCounts: r.SaaSCounts}
+	if !r.FinishedAt.IsZero() {
+		f := r.FinishedAt.UTC()
+		out.FinishedAt = &f
+	}
+	return out
+}
+
+func cmdStatus(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "JSON, one object per integration per line")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	if !*asJSON {
+		fmt.Fprintln(tw, "INTEGRATION\tSTATE\tLAST RUN\tOUTCOME\tNEXT RUN\tCREDENTIAL")
+	}
+	for _, in := range cfg.Integrations {
+		s, err := runner.StatusOf(ctx, st, cfg, in, now)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			obj := map[string]any{
+				"integration": in.Name, "state": s.State, "vendor": in.Vendor, "schedule": in.Schedule.String(),
+				"credential": in.Credential, "last_run": toRunJSON(s.LastRun), "last_success": toRunJSON(s.LastSuccess),
+				"next_run": nil, "missing": in.Missing(),
+			}
+			if !s.NextRun.IsZero() {
+				obj["next_run"] = s.NextRun.UTC()
+			}
+			if err := json.NewEncoder(a.stdout).Encode(obj); err != nil {
+				return err
+			}
+			continue
+		}
+		last, outcome, next, cred := "never", "-", "-", in.Credential
+		if s.LastRun != nil {
+			last, outcome = s.LastRun.StartedAt.Local().Format("2006-01-02 15:04"), s.LastRun.Outcome
+		}
+		if !s.NextRun.IsZero() {
+			next = s.NextRun.In(cfg.Location).Format("2006-01-02 15:04 MST")
+		} else if in.Schedule.Manual() {
+			next = "manual"
+		}
+		if cred == "" {
+			cred = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, s.State, last, outcome, next, cred)
+	}
+	return tw.Flush()
+}
+
+func cmdRuns(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "JSON, one run per line")
+	limit := fs.Int("limit", 50, "how many runs (0 = all)")
+	names, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) > 1 {
+		return usagef("runs takes at most one integration name")
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	name := ""
+	if len(names) == 1 {
+		name = names[0]
+		if _, ok := cfg.Integration(name); !ok {
+			return usagef("no integration named %q in %s", name, a.configPath)
+		}
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, name, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		for i := range runs {
+			if err := enc.Encode(toRunJSON(&runs[i])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STARTED\tINTEGRATION\tTRIGGER\tOUTCOME\tDURATION\tFETCHED\tCREATED\tUPDATED\tDEACTIVATED\tREACTIVATED\tERROR")
+	for _, r := range runs {
+		dur := "-"
+		if !r.FinishedAt.IsZero() {
+			dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+		}
+		c := r.Counts
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.StartedAt.Local().Format("2006-01-02 15:04:05"),
+			r.Integration, r.Trigger, r.Outcome, dur, c.Fetched, c.Created, c.Updated, c.Deactivated, c.Reactivated, r.Error)
+	}
+	return tw.Flush()
+}
+
+func cmdNotifications(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("notifications", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "JSON, one message per line")
+	limit := fs.Int("limit", 50, "how many messages (0 = all)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ns, err := st.Notifications(ctx, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		for _, n := range ns {
+			obj := map[string]any{"id": n.ID, "created_at": n.CreatedAt.UTC(), "integration": n.Integration, "event": n.Event,
+				"subject": n.Subject, "body": n.Body, "recipients": n.Recipients, "email_status": n.EmailStatus, "email_error": n.EmailError}
+			if err := enc.Encode(obj); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(ns) == 0 {
+		fmt.Fprintln(a.stdout, "no notifications")
+		return nil
+	}
+	for _, n := range ns {
+		fmt.Fprintf(a.stdout, "#%d %s  %s  [%s] %s (e-mail: %s)\n%s\n\n", n.ID, n.CreatedAt.Local().Format("2006-01-02 15:04"),
+			n.Integration, n.Event, n.Subject, n.EmailStatus, n.Body)
+	}
+	return nil
+}
+
+func cmdExport(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	name := fs.String("integration", "", "the integration")
+	kind := fs.String("kind", "people", "people | saas_users")
+	format := fs.String("format", "jsonl", "jsonl | csv")
+	names, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if *name == "" && len(names) == 1 {
+		*name = names[0]
+	} else if len(names) > 0 {
+		return usagef("export: unexpected %q", names)
+	}
+	var k store.Kind
+	switch *kind {
+	case "people":
+		k = store.Person
+	case "saas_users":
+		k = store.SaaSUser
+	default:
+		return usagef("export: --kind must be people or saas_users, not %q", *kind)
+	}
+	if *format != "jsonl" && *format != "csv" {
+		return usagef("export: --format must be jsonl or csv, not %q", *format)
+	}
+	if *name == "" {
+		return usagef("export: --integration NAME is required")
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	in, ok := cfg.Integration(*name)
+	if !ok {
+		return usagef("no integration named %q in %s", *name, a.configPath)
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e := newExporter(in.Name, k, in.CompiledMapping)
+	if *format == "csv" {
+		return e.csv(ctx, st, a.stdout)
+	}
+	return e.jsonl(ctx, st, a.stdout)
+}

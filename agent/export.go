@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/mapping"
+)
+
+// exporter writes stored records in the export format of DESIGN.md. The
+// tracking fields are filled from each record's last successful run here,
+// at read time, so they are always current and never stored per record.
+type exporter struct {
+	integration string
+	kind        store.Kind
+	tracking    []mapping.Field
+	fixed       []string // the kind's fixed field names
+	custom      []string // custom field names known from the mapping, sorted (CSV columns)
+}
+
+func newExporter(integration string, kind store.Kind, m *mapping.Mapping) *exporter {
+	e := &exporter{integration: integration, kind: kind, fixed: mapping.PersonFields}
+	prefix := "user."
+	if kind == store.SaaSUser {
+		e.fixed, prefix = mapping.SaaSUserFields, "saas_user."
+	}
+	if m != nil {
+		e.tracking = m.Tracking()
+		for _, f := range m.Fields {
+			if name, ok := strings.CutPrefix(f.Target, prefix+"custom."); ok {
+				e.custom = append(e.custom, name)
+			}
+		}
+	}
+	sort.Strings(e.custom)
+	return e
+}
+
+// fields returns a record's fields with the tracking values filled in.
+func (e *exporter) fields(r store.Record) map[string]string {
+	prefix := "user."
+	if e.kind == store.SaaSUser {
+		prefix = "saas_user."
+	}
+	out := make(map[string]string, len(r.Fields)+len(e.tracking))
+	for k, v := range r.Fields {
+		out[k] = v
+	}
+	env := mapping.Env{}
+	if r.LastSync != nil {
+		env = mapping.Env{CredentialName: r.LastSync.CredentialName, SyncTime: r.LastSync.StartedAt}
+	}
+	for _, f := range e.tracking {
+		name, ok := strings.CutPrefix(f.Target, prefix)
+		if !ok {
+			continue
+		}
+		v := ""
+		if r.LastSync != nil {
+			// A tracking expression has no record to read; an error leaves it empty.
+			v, _ = f.Expr.Eval(nil, env)
+		}
+		out[name] = v
+	}
+	return out
+}
+
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (e *exporter) jsonl(ctx context.Context, st *store.Store, w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return st.Records(ctx, e.integration, e.kind, func(r store.Record) error {
+		f := e.fields(r)
+		obj := make(map[string]any, len(e.fixed)+6)
+		obj["kind"] = string(e.kind)
+		obj["integration"] = r.Integration
+		if e.kind == store.SaaSUser {
+			obj["application"] = r.Application
+		}
+		for _, name := range e.fixed {
+			obj[name] = f[name]
+		}
+		obj["status"] = r.Status
+		obj["deactivated_at"] = timeOrEmpty(r.DeactivatedAt)
+		custom := map[string]string{}
+		for k, v := range f {
+			if name, ok := strings.CutPrefix(k, "custom."); ok {
+				custom[name] = v
+			}
+		}
+		obj["custom"] = custom
+		return enc.Encode(obj)
+	})
+}
+
+func (e *exporter) csv(ctx context.Context, st *store.Store, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := []string{"kind", "integration"}
+	if e.kind == store.SaaSUser {
+		header = append(header, "application")
+	}
+	header = append(header, e.fixed...)
+	header = append(header, "status", "deactivated_at")
+	for _, c := range e.custom {
+		header = append(header, "custom."+c)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	err := st.Records(ctx, e.integration, e.kind, func(r store.Record) error {
+		f := e.fields(r)
+		row := []string{string(e.kind), r.Integration}
+		if e.kind == store.SaaSUser {
+			row = append(row, r.Application)
+		}
+		for _, name := range e.fixed {
+			row = append(row, f[name])
+		}
+		row = append(row, r.Status, timeOrEmpty(r.DeactivatedAt))
+		for _, c := range e.custom {
+			row = append(row, f["custom."+c])
+		}
+		return cw.Write(row)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/lock"
+)
+
+// sandbox copies config.example.toml and its example export into a temp
+// folder, so each test runs the shipped config on its own data_dir.
+type sandbox struct {
+	t     *testing.T
+	dir   string
+	cfg   string
+	users string
+}
+
+func newSandbox(t *testing.T) *sandbox {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := os.ReadFile("../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile("../examples/ironclad-users.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "examples"), 0o755)
+	s := &sandbox{t: t, dir: dir, cfg: filepath.Join(dir, "config.toml"), users: filepath.Join(dir, "examples", "ironclad-users.jsonl")}
+	s.write(s.cfg, string(cfg))
+	s.write(s.users, string(users))
+	return s
+}
+
+func (s *sandbox) write(path, text string) {
+	s.t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *sandbox) lines() []string {
+	b, err := os.ReadFile(s.users)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func (s *sandbox) setLines(lines []string) { s.write(s.users, strings.Join(lines, "\n")+"\n") }
+
+// agent runs the CLI in-process with the sandbox's config.
+func (s *sandbox) agent(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"--config", s.cfg}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func (s *sandbox) runNow(args ...string) (int, []engine.Report) {
+	s.t.Helper()
+	code, out, errs := s.agent(append([]string{"run-now", "--json"}, args...)...)
+	var reps []engine.Report
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var r engine.Report
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			s.t.Fatalf("run-now --json printed a line that is not a report: %q (%v); stderr: %s", line, err, errs)
+		}
+		reps = append(reps, r)
+	}
+	return code, reps
+}
+
+func (s *sandbox) export(kind, format string) string {
+	s.t.Helper()
+	code, out, errs := s.agent("export", "--integration", "ironclad-example", "--kind", kind, "--format", format)
+	if code != 0 {
+		s.t.Fatalf("export: exit %d: %s", code, errs)
+	}
+	return out
+}
+
+func exportStatus(t *testing.T, jsonl string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		out[rec["email"].(string)] = rec["status"].(string)
+	}
+	return out
+}
+
+func TestExampleConfigValidates(t *testing.T) {
+	s := newSandbox(t)
+	code, out, errs := s.agent("validate")
+	if code != exitOK || !strings.Contains(out, "ironclad-example: launched") {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestRunNowTwiceThenUnchanged(t *testing.T) {
+	s := newSandbox(t)
+	code, reps := s.runNow()
+	if code != exitOK || len(reps) != 1 {
+		t.Fatalf("first run: exit %d, %d reports", code, len(reps))
+	}
+	if c := reps[0].Counts; c.Fetched != 12 || c.Created != 12 || reps[0].SaaSCounts.Created != 12 {
+		t.Errorf("first run counts = %+v / %+v", c, reps[0].SaaSCounts)
+	}
+	code, reps = s.runNow("ironclad-example") // a name, after the flag
+	if code != exitOK {
+		t.Fatalf("second run: exit %d", code)
+	}
+	if c := reps[0].Counts; c.Unchanged != 12 || c.Created+c.Updated+c.Deactivated+c.Reactivated != 0 {
+		t.Errorf("second run counts = %+v", c)
+	}
+	if c := reps[0].SaaSCounts; c.Unchanged != 12 || c.Created+c.Updated != 0 {
+		t.Errorf("second run saas counts = %+v", c)
+	}
+	// The tracking fields show the latest successful run, though nothing was written.
+	var rec struct {
+		Custom map[string]string `json:"custom"`
+	}
+	json.Unmarshal([]byte(strings.SplitN(s.export("people", "jsonl"), "\n", 2)[0]), &rec)
+	if got, want := rec.Custom["connector_sync_time"], reps[0].StartedAt.UTC().Format("2006-01-02T15:04:05Z"); got != want {
+		t.Errorf("connector_sync_time = %q, want %q", got, want)
+	}
+}
+
+func TestDeactivateReactivateThroughTheFile(t *testing.T) {
+	s := newSandbox(t)
+	if code, _ := s.runNow(); code != exitOK {
+		t.Fatal("first run failed")
+	}
+	orig := s.lines()
+	changed := append([]string{}, orig...)
+	changed[4] = strings.Replace(changed[4], `"status": "active"`, `"status": "inactive"`, 1)
+	changed = append(changed[:2], changed[3:]...) // alan.turing is gone
+	s.setLines(changed)
+	code, reps := s.runNow()
+	if code != exitOK || reps[0].Counts.Deactivated != 2 || reps[0].SaaSCounts.Deactivated != 2 {
+		t.Fatalf("exit %d, report %+v", code, reps)
+	}
+	st := exportStatus(t, s.export("people", "jsonl"))
+	if st["alan.turing@example.com"] != "inactive" || st["linus.pauling@example.com"] != "inactive" {
+		t.Errorf("export after deactivation: %v", st)
+	}
+	inactive := 0
+	for _, v := range st {
+		if v == "inactive" {
+			inactive++
+		}
+	}
+	if inactive != 2 {
+		t.Errorf("%d people inactive, want exactly 2: %v", inactive, st)
+	}
+	if !strings.Contains(s.export("saas_users", "csv"), "alan.turing@example.com") {
+		t.Error("csv export of saas users lacks the deactivated user")
+	}
+
+	s.setLines(orig)
+	code, reps = s.runNow()
+	if code != exitOK || reps[0].Counts.Reactivated != 2 {
+		t.Fatalf("restore: exit %d, %+v", code, reps)
+	}
+	for k, v := range exportStatus(t, s.export("people", "jsonl")) {
+		if v != "active" {
+			t.Errorf("%s is %s after restore", k, v)
+		}
+	}
+}
+
+func TestFailedRunsDeactivateNobody(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func([]string) []string
+		expect string
+	}{
+		{"malformed line mid-file", func(l []string) []string {
+			l = l[:8] // four users gone too: they must not be deactivated
+			l[5] = `{"id": 1006, "email": broken`
+			return l
+		}, "ironclad-users.jsonl:6"},
+		{"guard: half the users gone", func(l []string) []string { return l[:6] }, "mass-deactivation guard"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t)
+			if code, _ := s.runNow(); code != exitOK {
+				t.Fatal("first run failed")
+			}
+			s.setLines(tc.edit(s.lines()))
+			code, reps := s.runNow()
+			if code != exitFailed || reps[0].Outcome != "failed" || !strings.Contains(reps[0].Error, tc.expect) {
+				t.Fatalf("exit %d, report %+v; want failed naming %q", code, reps, tc.expect)
+			}
+			for k, v := range exportStatus(t, s.export("people", "jsonl")) {
+				if v != "active" {
+					t.Errorf("%s was deactivated by a failed run", k)
+				}
+			}
+			_, out, _ := s.agent("notifications", "--json")
+			if !strings.Contains(out, `"run_failed"`) || !strings.Contains(out, "it-ops@example.com") {
+				t.Errorf("no failure notification for the contacts: %s", out)
+			}
+		})
+	}
+}
+
+func TestSecondRunOfTheSameIntegrationIsRefused(t *testing.T) {
+	s := newSandbox(t)
+	l, err := lock.Acquire(filepath.Join(s.dir, "data"), "ironclad-example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	code, out, _ := s.agent("run-now", "ironclad-example")
+	if code != exitFailed || !strings.Contains(out, "already running") {
+		t.Fatalf("exit %d, %q; want 1 and 'already running'", code, out)
+	}
+}
+
+func TestUsageAndConfigErrors(t *testing.T) {
+	s := newSandbox(t)
+	tests := []struct {
+		name string
+		cfg  string // replaces the config when set
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", "", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"unknown integration", "", []string{"run-now", "nope"}, exitUsage, `no integration named "nope"`},
+		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "flag provided but not defined"},
+		{"unknown key", "[agent]\ndata_dir = \"d\"\nlog_levle = \"info\"\n", []string{"validate"}, exitUsage, "config.toml:3:1"},
+		{"draft validates", "[[integration]]\nname = \"d\"\nvendor = \"file\"\n[integration.file]\npath = \"x.jsonl\"\n", []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},
+		{"draft does not run", "[[integration]]\nname = \"d\"\nvendor = \"file\"\n[integration.file]\npath = \"x.jsonl\"\n", []string{"run-now", "d"}, exitFailed, "draft"},
+		{"version", "", []string{"version"}, exitOK, "agent "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.cfg != "" {
+				s.write(s.cfg, tc.cfg)
+			}
+			code, out, errs := s.agent(tc.args...)
+			if code != tc.code || !strings.Contains(out+errs, tc.want) {
+				t.Errorf("exit %d, output %q%q; want exit %d containing %q", code, out, errs, tc.code, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+// Package runner runs one integration the way both `agent run-now` and the
+// service do: take the integration's lock, build its source, run the
+// engine, and put a failure in the inbox for the integration's contacts.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/vendors"
+)
+
+// ErrDraft means the integration lacks a mandatory field and never runs.
+var ErrDraft = errors.New("integration is in draft")
+
+// Runner runs integrations of one config against one store.
+type Runner struct {
+	Config *config.Config
+	Store  *store.Store
+	Logger *slog.Logger
+}
+
+// Spec converts a validated integration into the engine's terms.
+func Spec(in *config.Integration) engine.Spec {
+	return engine.Spec{
+		Integration:          in.Name,
+		Mode:                 in.Mode,
+		Application:          in.Application,
+		Preference:           in.Preference,
+		Deactivate:           in.Deactivate,
+		MaxDeactivatePercent: in.MaxDeactivatePercent,
+		CredentialName:       in.Credential,
+		Mapping:              in.CompiledMapping,
+		Filters:              in.CompiledFilters,
+		Active: engine.Active{
+			Field:           in.Active.Field,
+			InactiveValues:  in.Active.InactiveValues,
+			InactiveWhenSet: in.Active.InactiveWhenSet,
+		},
+	}
+}
+
+// Run runs the named integration once. A run that cannot start (draft,
+// unknown, already running, a source that cannot be built) yields a
+// "skipped" or "failed" report and an error; a run that started yields its
+// report and a nil error, whatever its outcome.
+func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engine.Report, error) {
+	log := r.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now().UTC()
+	skipped := func(outcome string, err error) (engine.Report, error) {
+		if opt.Trigger == "" {
+			opt.Trigger = engine.TriggerManual
+		}
+		return engine.Report{Integration: name, RunID: engine.NewRunID(now), Trigger: opt.Trigger,
+			StartedAt: now, FinishedAt: now, Outcome: outcome, Error: err.Error(), DryRun: opt.DryRun}, err
+	}
+	in, ok := r.Config.Integration(name)
+	if !ok {
+		return skipped(store.OutcomeSkipped, fmt.Errorf("no integration named %q in %s", name, r.Config.Path))
+	}
+	if missing := in.Missing(); len(missing) > 0 {
+		return skipped(store.OutcomeSkipped, fmt.Errorf("%s: %w (missing: %s); add it to the config to launch it", name, ErrDraft, strings.Join(missing, ", ")))
+	}
+	l, err := lock.Acquire(r.Config.Agent.DataDir, name)
+	if err != nil {
+		return skipped(store.OutcomeSkipped, err)
+	}
+	defer l.Release()
+
+	factory, ok := vendors.Lookup(in.Vendor)
+	if !ok {
+		return skipped(store.OutcomeFailed, fmt.Errorf("%s: unknown vendor %q", name, in.Vendor))
+	}
+	src, err := factory(in.VendorSettings(r.Config))
+	if err != nil {
+		return skipped(store.OutcomeFailed, fmt.Errorf("%s: vendor %s: %w", name, in.Vendor, err))
+	}
+	if opt.Logger == nil {
+		opt.Logger = log
+	}
+	rep := engine.Run(ctx, r.Store, Spec(in), src, opt)
+	if rep.Outcome == store.OutcomeFailed && !opt.DryRun {
+		r.notifyFailure(ctx, in, rep)
+	}
+	return rep, nil
+}
+
+// notifyFailure puts the failure in the inbox, addressed to the contacts;
+// e-mail delivery picks pending entries up from there.
+func (r *Runner) notifyFailure(ctx context.Context, in *config.Integration, rep engine.Report) {
+	n := store.Notification{
+		Integration: in.Name,
+		Event:       "run_failed",
+		Subject:     fmt.Sprintf("agent: integration %s failed", in.Name),
+		Body: fmt.Sprintf("The %s run of integration %s (run %s) started at %s failed:\n\n%s\n\nNobody was deactivated by this run.",
+			rep.Trigger, in.Name, rep.RunID, rep.StartedAt.Format(time.RFC3339), rep.Error),
+		Recipients: in.Contacts,
+	}
+	if _, err := r.Store.AddNotification(context.WithoutCancel(ctx), n); err != nil && r.Logger != nil {
+		r.Logger.Error("could not record the failure notification", "integration", in.Name, "error", err)
+	}
+}
