@@ -262,3 +262,63 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSSORosterWithUsage reads the SSO payloads of seed 003: a roster whose
+// deactivatedAt marks inactive users, with usage events folded into each
+// SaaS user's last activity.
+func TestSSORosterWithUsage(t *testing.T) {
+	s := newSandbox(t)
+	for _, f := range []string{"application-roster.jsonl", "application-usage.jsonl"} {
+		b, err := os.ReadFile(filepath.Join("..", "vendors", "file", "testdata", "sso", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.write(filepath.Join(s.dir, f), string(b))
+	}
+	s.write(s.cfg, `
+[agent]
+data_dir = "data"
+
+[[integration]]
+name = "sso"
+vendor = "file"
+mode = "users+saas_users"
+application = "Roster App"
+deactivate = true
+max_deactivate_percent = 100
+  [integration.mapping]
+  "user.username" = "uniqueId"
+  "user.email" = "email | lower"
+  "user.first_name" = "firstName"
+  "user.last_name" = "lastName"
+  "saas_user.licenses" = "skus"
+  "saas_user.last_activity" = "lastActivity | time"
+  [integration.active]
+  field = "deactivatedAt"
+  inactive_when_set = true
+  [integration.file]
+  path = "application-roster.jsonl"
+  usage_path = "application-usage.jsonl"
+`)
+	code, reps := s.runNow()
+	if code != exitOK || reps[0].SaaSCounts.Created != 2 {
+		t.Fatalf("exit %d, %+v", code, reps)
+	}
+	code, out, errs := s.agent("export", "--integration", "sso", "--kind", "saas_users", "--format", "jsonl")
+	if code != exitOK {
+		t.Fatalf("export: %s", errs)
+	}
+	got := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec map[string]any
+		json.Unmarshal([]byte(line), &rec)
+		got[rec["username"].(string)] = rec
+	}
+	washington := got["3470c8a8-475d-427d-92fb-1c831c975b5f"]
+	if washington["status"] != "inactive" || washington["last_activity"] != "2020-03-15T15:56:53Z" {
+		t.Errorf("George Washington (deactivatedAt set, one login): %v", washington)
+	}
+	if lincoln := got["006b223b-5531-41f2-9e01-420c5efe663b"]; lincoln["status"] != "active" {
+		t.Errorf("Abraham Lincoln: %v", lincoln)
+	}
+}
