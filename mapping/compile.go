@@ -57,23 +57,51 @@ func Compile(m map[string]string) (*Mapping, error) {
 // Apply evaluates the non-tracking fields of one record. Every such field
 // gets an entry, "" when its value is empty, so the caller can tell "mapped
 // and empty" (clear the stored value) from "not mapped" (leave it alone).
-// On error the map is nil and the error joins one error per failing field,
-// each prefixed by its target.
+// A field whose expression fails is left out of the map, and the error
+// joins one *FieldError per failing field: the caller decides whether the
+// record is still usable (a bad optional value should not drop a user).
 func (m *Mapping) Apply(rec map[string]any, env Env) (map[string]string, error) {
 	out := make(map[string]string, len(m.values))
 	var errs []error
 	for _, f := range m.values {
 		v, err := f.Expr.Eval(rec, env)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f.Target, err))
+			errs = append(errs, &FieldError{Target: f.Target, Err: err})
 			continue
 		}
 		out[f.Target] = v
 	}
-	if errs != nil {
-		return nil, errors.Join(errs...)
+	return out, errors.Join(errs...)
+}
+
+// FieldError is one target's evaluation failure in Apply.
+type FieldError struct {
+	Target string
+	Err    error
+}
+
+func (e *FieldError) Error() string { return e.Target + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// FailedTargets lists the targets of the FieldErrors in an Apply error.
+func FailedTargets(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		if fe, ok := err.(*FieldError); ok {
+			out = append(out, fe.Target)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
 	}
-	return out, nil
+	if err != nil {
+		walk(err)
+	}
+	return out
 }
 
 // Tracking returns the fields whose source is $credential_name or

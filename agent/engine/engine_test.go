@@ -141,7 +141,7 @@ func TestDeactivateAndReactivate(t *testing.T) {
 			runOK(t, st, sp, pages{recs: users(10)})
 
 			changed := users(10)
-			changed[3] = user(4, "Suspended")         // inactive at the source (case-insensitive)
+			changed[3] = user(4, "Suspended")             // inactive at the source (case-insensitive)
 			changed = append(changed[:6], changed[7:]...) // user 7 is gone
 			rep := runOK(t, st, sp, pages{recs: changed})
 			if rep.Counts.Deactivated != 2 || rep.Counts.Reactivated != 0 {
@@ -330,5 +330,48 @@ func TestSyncTimeIsTheLastSuccessfulRunThatSawTheRecord(t *testing.T) {
 	}
 	if len(got) != 5 {
 		t.Errorf("records = %v", got)
+	}
+}
+
+// A bad optional value must not drop the user (which would deactivate
+// them): the field keeps its stored value; a bad identity makes the
+// record invalid instead of falling back to another key.
+func TestFailingFieldKeepsTheUser(t *testing.T) {
+	st := openStore(t)
+	sp := spec(t, ModeUsers)
+	m, err := mapping.Compile(map[string]string{
+		"user.email":       "email | lower",
+		"user.verified_at": "verified | time",
+		"user.full_name":   "name",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.Mapping = m
+	recs := users(5)
+	for _, r := range recs {
+		r["verified"] = "2024-01-02T03:04:05Z"
+	}
+	runOK(t, st, sp, pages{recs: recs})
+
+	recs = users(5)
+	for _, r := range recs {
+		r["verified"] = "2024-01-02T03:04:05Z"
+	}
+	recs[0]["verified"] = "last tuesday"
+	recs[0]["name"] = "Renamed"
+	rep := runOK(t, st, sp, pages{recs: recs})
+	if rep.Counts.Invalid != 0 || rep.Counts.Deactivated != 0 || rep.Counts.Updated != 1 {
+		t.Fatalf("counts = %+v; want the user updated, not dropped", rep.Counts)
+	}
+	var got map[string]string
+	st.Records(context.Background(), "acme", store.Person, func(r store.Record) error {
+		if r.Key == "user1@example.com" {
+			got = r.Fields
+		}
+		return nil
+	})
+	if got["verified_at"] != "2024-01-02T03:04:05Z" || got["full_name"] != "Renamed" {
+		t.Errorf("user1 = %v; want verified_at kept and full_name updated", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 // entry is one source record after filter and mapping.
 type entry struct {
 	key    string
+	keep   []string          // fields whose expression failed: the stored value stays
 	person map[string]string // target fields without the "user." prefix
 	saas   map[string]string // without the "saas_user." prefix
 	active bool              // active at the source
@@ -59,10 +60,13 @@ func (r *run) page(ctx context.Context, p vendors.Page) error {
 			continue
 		}
 		e, err := r.mapRecord(rec, env)
-		if err != nil {
+		if e.key == "" {
 			r.tally(func(c *store.Counts) { c.Invalid++ })
 			r.log.Warn("record skipped", "page", p.Number, "record", i+1, "error", err)
 			continue
+		}
+		if err != nil {
+			r.log.Warn("record kept with its stored values for the failing fields", "page", p.Number, "record", i+1, "key", e.key, "error", err)
 		}
 		if j, dup := index[e.key]; dup {
 			// The source listed the same user twice: the later one wins.
@@ -108,12 +112,19 @@ func (r *run) keep(rec vendors.Record) bool {
 	return true
 }
 
+// mapRecord maps one record. An entry without a key is invalid. A failing
+// optional field does not drop the user (that would deactivate them): the
+// field is listed in keep and its stored value carries over.
 func (r *run) mapRecord(rec vendors.Record, env mapping.Env) (entry, error) {
 	fields, err := r.spec.Mapping.Apply(rec, env)
-	if err != nil {
-		return entry{}, err
-	}
 	e := entry{person: make(map[string]string, len(fields)), active: r.spec.Active.isActive(rec)}
+	for _, t := range mapping.FailedTargets(err) {
+		if t == mapping.TargetUsername || t == mapping.TargetEmail {
+			// An identity we could not read must not fall back to the other one.
+			return entry{}, err
+		}
+		e.keep = append(e.keep, t)
+	}
 	for t, v := range fields {
 		if v == "" {
 			continue // an empty value is an absent one: adding a mapping to nothing changes nothing
@@ -146,7 +157,7 @@ func (r *run) mapRecord(rec vendors.Record, env mapping.Env) (entry, error) {
 			}
 		}
 	}
-	return e, nil
+	return e, err
 }
 
 func (a Active) isActive(rec vendors.Record) bool {
@@ -189,16 +200,21 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.SkippedByPreference++
 			continue
 		}
-		fields := e.person
+		fields, prefix := e.person, "user."
 		if kind == store.SaaSUser {
-			fields = e.saas
+			fields, prefix = e.saas, "saas_user."
+		}
+		old, found := existing[e.key]
+		if found && len(e.keep) > 0 {
+			if err := carryOver(fields, old.Data, prefix, e.keep); err != nil {
+				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+			}
 		}
 		data, err := json.Marshal(fields) // map keys are sorted: the text is canonical
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%s %q: %w", kind, e.key, err)
 		}
 		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"], Data: string(data)}
-		old, found := existing[e.key]
 		switch {
 		case !found && r.spec.Preference == UpdateOnly:
 			c.SkippedByPreference++
@@ -229,6 +245,22 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Active: e.active})
 	}
 	return writes, seen, exists, nil
+}
+
+// carryOver copies the stored values of the failed targets of this kind.
+func carryOver(fields map[string]string, oldData, prefix string, keep []string) error {
+	var old map[string]string
+	if err := json.Unmarshal([]byte(oldData), &old); err != nil {
+		return err
+	}
+	for _, t := range keep {
+		if name, ok := strings.CutPrefix(t, prefix); ok {
+			if v, ok := old[name]; ok {
+				fields[name] = v
+			}
+		}
+	}
+	return nil
 }
 
 func fieldChanges(oldData string, fields map[string]string) ([]store.FieldChange, error) {

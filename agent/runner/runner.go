@@ -77,6 +77,11 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 		return skipped(store.OutcomeSkipped, err)
 	}
 	defer l.Release()
+	if n, err := r.Store.FailInterrupted(ctx, name); err != nil {
+		return skipped(store.OutcomeFailed, err)
+	} else if n > 0 {
+		log.Warn("an earlier run was interrupted; it is recorded as failed", "integration", name, "runs", n)
+	}
 
 	factory, ok := vendors.Lookup(in.Vendor)
 	if !ok {

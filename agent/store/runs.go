@@ -159,3 +159,16 @@ func (s *Store) LastRun(ctx context.Context, integration, outcome string) (Run, 
 	}
 	return r, nil
 }
+
+// FailInterrupted marks the integration's runs still recorded as running
+// as failed. Call it while holding the integration's lock: no run can be
+// going on then, so such a row is left from a process that died.
+func (s *Store) FailInterrupted(ctx context.Context, integration string) (int64, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE runs SET outcome = ?, finished_at = ?, error = 'interrupted: the agent stopped during this run; nothing was deactivated' WHERE integration = ? AND outcome = ?`,
+		OutcomeFailed, timeText(time.Now()), integration, OutcomeRunning)
+	if err != nil {
+		return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
+	}
+	return res.RowsAffected()
+}

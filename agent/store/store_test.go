@@ -115,3 +115,21 @@ func TestNotifications(t *testing.T) {
 	}
 }
 
+func TestFailInterrupted(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()})
+	st.StartRun(ctx, Run{ID: "r2", Integration: "other", Trigger: "manual", StartedAt: time.Now()})
+	if n, err := st.FailInterrupted(ctx, "acme"); err != nil || n != 1 {
+		t.Fatalf("FailInterrupted = %d, %v", n, err)
+	}
+	r1, _ := st.Run(ctx, "r1")
+	r2, _ := st.Run(ctx, "r2")
+	if r1.Outcome != OutcomeFailed || r1.FinishedAt.IsZero() || r2.Outcome != OutcomeRunning {
+		t.Errorf("r1 = %+v, r2 = %+v", r1, r2)
+	}
+}
