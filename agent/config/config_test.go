@@ -1,0 +1,112 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func TestProblemIntegration(t *testing.T) {
+	_, err := Parse("c.toml", []byte("[agent]\nlog_level = \"x\"\n[[integration]]\nname = \"one\"\nvendor = \"nope\"\n"))
+	var e *Error
+	if !errors.As(err, &e) || len(e.Problems) != 2 {
+		t.Fatalf("err = %v", err)
+	}
+	if e.Problems[0].Integration != "" || e.Problems[1].Integration != "one" {
+		t.Fatalf("Integration = %q, %q", e.Problems[0].Integration, e.Problems[1].Integration)
+	}
+	if p := e.Problems[1]; p.File != "c.toml" || p.Line != 5 || p.Col != 1 {
+		t.Fatalf("problem = %+v", p)
+	}
+}
+
+// TestGolden loads each testdata/bad-*.toml and compares the problems with
+// the .golden file next to it (go test -update rewrites them).
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/bad-*.toml")
+	if len(files) == 0 {
+		t.Fatal("no testdata/bad-*.toml")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			_, err := Load(f)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			got := err.Error() + "\n"
+			golden := strings.TrimSuffix(f, ".toml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.toml"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Parse("config.toml", []byte("[[integration]]\nname = \"a\"\nvendor = \"file\"\nfile.path = \"a.csv\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && cfg.Agent.DataDir != "/var/lib/agent" {
+		t.Errorf("data_dir = %q", cfg.Agent.DataDir)
+	}
+	want := Agent{DataDir: cfg.Agent.DataDir, TimeZone: "Local", LogLevel: "info", LogFormat: "text"}
+	if cfg.Agent != want || cfg.Location != time.Local {
+		t.Errorf("agent = %+v, location %v", cfg.Agent, cfg.Location)
+	}
+	if (cfg.Keyring != Keyring{Backend: "auto", PassphraseEnv: "AGENT_KEYRING_PASSPHRASE"}) {
+		t.Errorf("keyring = %+v", cfg.Keyring)
+	}
+	if (cfg.SMTP != SMTP{Port: 587, Security: "starttls"}) {
+		t.Errorf("smtp = %+v", cfg.SMTP)
+	}
+	in, ok := cfg.Integration("a")
+	if !ok {
+		t.Fatal("no integration a")
+	}
+	if in.Mode != "users" || in.Preference != "create_update" || in.Deactivate || in.MaxDeactivatePercent != 20 ||
+		in.ScheduleSpec != "daily 23:00" || in.Schedule.String() != "daily 23:00" || !in.CatchUp {
+		t.Errorf("integration = %+v", in)
+	}
+	if in.CompiledMapping == nil || in.CompiledFilters != nil {
+		t.Errorf("compiled = %v, %v", in.CompiledMapping, in.CompiledFilters)
+	}
+	if _, ok := cfg.Integration("b"); ok {
+		t.Error("found integration b")
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Setenv("AGENT_CONFIG", "/x/agent.toml")
+	if p := DefaultPath(); p != "/x/agent.toml" {
+		t.Errorf("DefaultPath() = %q", p)
+	}
+	t.Setenv("AGENT_CONFIG", "")
+	if p := DefaultPath(); runtime.GOOS != "windows" && p != "/etc/agent/config.toml" {
+		t.Errorf("DefaultPath() = %q", p)
+	}
+}

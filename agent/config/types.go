@@ -1,0 +1,248 @@
+// Package config loads the agent's TOML configuration file.
+//
+// Load reads and validates the whole file and reports every problem it
+// finds, each as FILE:LINE:COL: message, in a single *Error. The structs
+// below mirror the file (see DESIGN.md, "Config contract"); fields tagged
+// toml:"-" are filled by Load from the others.
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/agentsync/agent/agent/schedule"
+	"github.com/agentsync/agent/mapping"
+	"github.com/agentsync/agent/vendors"
+)
+
+// Config is a loaded configuration file.
+type Config struct {
+	Agent        Agent          `toml:"agent"`
+	Keyring      Keyring        `toml:"keyring"`
+	SMTP         SMTP           `toml:"smtp"`
+	Integrations []*Integration `toml:"integration"`
+
+	Path     string         `toml:"-"` // absolute path of the file
+	Dir      string         `toml:"-"` // its folder; relative paths resolve from here
+	Location *time.Location `toml:"-"` // Agent.TimeZone, resolved
+}
+
+// Agent is the [agent] table.
+type Agent struct {
+	DataDir   string `toml:"data_dir"`   // absolute after Load
+	TimeZone  string `toml:"time_zone"`  // "Local" or an IANA name
+	LogLevel  string `toml:"log_level"`  // debug | info | warn | error
+	LogFormat string `toml:"log_format"` // text | json
+}
+
+// Keyring is the [keyring] table.
+type Keyring struct {
+	Backend       string `toml:"backend"`  // auto | secret-service | keyctl | wincred | keychain | pass | file
+	FileDir       string `toml:"file_dir"` // absolute after Load, "" when unset
+	PassphraseEnv string `toml:"passphrase_env"`
+}
+
+// SMTP is the [smtp] table. Host "" means no e-mail is sent.
+type SMTP struct {
+	Host       string `toml:"host"`
+	Port       int    `toml:"port"`
+	Security   string `toml:"security"` // starttls | tls | none
+	From       string `toml:"from"`
+	Username   string `toml:"username"`
+	Credential string `toml:"credential"` // keyring entry holding the password
+}
+
+// Integration is one [[integration]] table.
+type Integration struct {
+	Name                 string               `toml:"name"`
+	Vendor               string               `toml:"vendor"`
+	Credential           string               `toml:"credential"`
+	Mode                 string               `toml:"mode"` // users | users+saas_users
+	Application          string               `toml:"application"`
+	Preference           string               `toml:"preference"` // create_update | create_only | update_only
+	Deactivate           bool                 `toml:"deactivate"`
+	MaxDeactivatePercent float64              `toml:"max_deactivate_percent"`
+	ScheduleSpec         string               `toml:"schedule"` // as written; see Schedule
+	CatchUp              bool                 `toml:"catch_up"` // run a missed scheduled run when the service starts
+	Contacts             []string             `toml:"contacts"`
+	Mapping              map[string]string    `toml:"mapping"` // target = expression, as written; see CompiledMapping
+	Filter               []Filter             `toml:"filter"`  // as written; see CompiledFilters
+	Active               Active               `toml:"active"`
+	File                 vendors.FileSettings `toml:"file"`
+	REST                 REST                 `toml:"rest"`
+
+	// Filled by Load.
+	Schedule        schedule.Schedule `toml:"-"`
+	CompiledMapping *mapping.Mapping  `toml:"-"`
+	CompiledFilters []*mapping.Filter `toml:"-"`
+}
+
+// Filter is one [[integration.filter]] table.
+type Filter struct {
+	Field string `toml:"field"`
+	Op    string `toml:"op"`    // eq | ne | in | not_in | exists | regex
+	Value any    `toml:"value"` // as decoded: string, int64, float64, bool, []any...
+}
+
+// Active is the [integration.active] table: how "inactive at the source" is
+// read. Field "" means every fetched record counts as active.
+type Active struct {
+	Field          string   `toml:"field"`
+	InactiveValues []string `toml:"inactive_values"`
+	// InactiveWhenSet: any non-empty value of Field means inactive (an SSO
+	// roster's deactivatedAt).
+	InactiveWhenSet bool `toml:"inactive_when_set"`
+}
+
+// REST is the [integration.rest] table of vendor "rest". Load checks its
+// enums; the rest vendor checks the rest.
+type REST struct {
+	UsersURL     string     `toml:"users_url"`
+	RecordsPath  string     `toml:"records_path"`
+	Auth         string     `toml:"auth"` // none | api_key | basic | oauth2_client_credentials
+	TokenURL     string     `toml:"token_url"`
+	Scopes       []string   `toml:"scopes"`
+	ClientAuth   string     `toml:"client_auth"` // header | body
+	TokenType    string     `toml:"token_type"`
+	APIKeyHeader string     `toml:"api_key_header"`
+	Pagination   Pagination `toml:"pagination"`
+}
+
+// Pagination is the [integration.rest.pagination] table.
+type Pagination struct {
+	Type        string `toml:"type"` // none | offset_limit | page_number | cursor | link_header
+	PageSize    int    `toml:"page_size"`
+	LimitParam  string `toml:"limit_param"`
+	OffsetParam string `toml:"offset_param"`
+	PageParam   string `toml:"page_param"`
+	StartPage   int    `toml:"start_page"`
+	CursorParam string `toml:"cursor_param"`
+	CursorPath  string `toml:"cursor_path"`
+}
+
+// Enum values.
+const (
+	ModeUsers         = "users"
+	ModeUsersAndSaaS  = "users+saas_users"
+	PrefCreateUpdate  = "create_update"
+	PrefCreateOnly    = "create_only"
+	PrefUpdateOnly    = "update_only"
+	DefaultSchedule   = "daily 23:00"
+	DefaultTimeZone   = "Local"
+	DefaultPassEnv    = "AGENT_KEYRING_PASSPHRASE"
+	DefaultMaxPercent = 20
+)
+
+// Missing targets reported by Integration.Missing.
+const (
+	MissingIdentity    = "user.username or user.email"
+	MissingApplication = "application"
+)
+
+// DefaultPath is where the config file is when --config is not given:
+// $AGENT_CONFIG, else /etc/agent/config.toml (%ProgramData%\agent\config.toml
+// on Windows).
+func DefaultPath() string {
+	if p := os.Getenv("AGENT_CONFIG"); p != "" {
+		return p
+	}
+	if runtime.GOOS == "windows" {
+		return filepath.Join(programData(), "agent", "config.toml")
+	}
+	return "/etc/agent/config.toml"
+}
+
+// DefaultDataDir is data_dir when the file does not set it.
+func DefaultDataDir() string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(programData(), "agent")
+	}
+	return "/var/lib/agent"
+}
+
+func programData() string {
+	if p := os.Getenv("ProgramData"); p != "" {
+		return p
+	}
+	return `C:\ProgramData`
+}
+
+// defaults returns a Config holding every default.
+func defaults() *Config {
+	return &Config{
+		Agent:   Agent{DataDir: DefaultDataDir(), TimeZone: DefaultTimeZone, LogLevel: "info", LogFormat: "text"},
+		Keyring: Keyring{Backend: "auto", PassphraseEnv: DefaultPassEnv},
+		SMTP:    SMTP{Port: 587, Security: "starttls"},
+	}
+}
+
+// setDefaults is called on every new [[integration]] before decoding it.
+func (in *Integration) setDefaults() {
+	in.Mode = ModeUsers
+	in.Preference = PrefCreateUpdate
+	in.MaxDeactivatePercent = DefaultMaxPercent
+	in.ScheduleSpec = DefaultSchedule
+	in.Schedule = schedule.MustParse(DefaultSchedule)
+	in.CatchUp = true
+}
+
+// Integration returns the integration called name.
+func (c *Config) Integration(name string) (*Integration, bool) {
+	for _, in := range c.Integrations {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return nil, false
+}
+
+// Missing lists what keeps the integration in draft: MissingIdentity when
+// the mapping has neither user.username nor user.email, MissingApplication
+// when mode is users+saas_users and application is empty. Empty means the
+// integration is launched.
+func (in *Integration) Missing() []string {
+	var miss []string
+	if !in.mapped(mapping.TargetUsername) && !in.mapped(mapping.TargetEmail) {
+		miss = append(miss, MissingIdentity)
+	}
+	if in.Mode == ModeUsersAndSaaS && in.Application == "" {
+		miss = append(miss, MissingApplication)
+	}
+	return miss
+}
+
+func (in *Integration) mapped(target string) bool {
+	if in.CompiledMapping != nil {
+		return in.CompiledMapping.Has(target)
+	}
+	_, ok := in.Mapping[target]
+	return ok
+}
+
+// Launched reports whether the integration may run (it is not in draft).
+func (in *Integration) Launched() bool { return len(in.Missing()) == 0 }
+
+// State is "launched" or "draft".
+func (in *Integration) State() string {
+	if in.Launched() {
+		return "launched"
+	}
+	return "draft"
+}
+
+// VendorSettings is what the vendor's factory gets. cfg gives the folder
+// relative paths resolve from; it may be nil.
+func (in *Integration) VendorSettings(cfg *Config) vendors.Settings {
+	s := vendors.Settings{
+		Integration: in.Name,
+		Vendor:      in.Vendor,
+		Credential:  in.Credential,
+		File:        in.File,
+	}
+	if cfg != nil {
+		s.BaseDir = cfg.Dir
+	}
+	return s
+}

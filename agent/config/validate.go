@@ -1,0 +1,241 @@
+package config
+
+import (
+	"math"
+	"net"
+	"net/mail"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/schedule"
+	"github.com/agentsync/agent/mapping"
+	"github.com/agentsync/agent/vendors"
+)
+
+// validate checks the decoded values, fills the derived fields and resolves
+// relative paths. Values that failed to decode were reported already and
+// are skipped by the reporter.
+func validate(cfg *Config, raw map[string]any, r *reporter) {
+	validateAgent(cfg, r)
+	validateSMTP(&cfg.SMTP, r)
+	seen := map[string]path{}
+	for i, in := range cfg.Integrations {
+		t, _ := rawTable(raw, "integration", i)
+		validateIntegration(cfg, in, path{"integration", idx(i)}, t, seen, r)
+	}
+}
+
+func validateAgent(cfg *Config, r *reporter) {
+	a := path{"agent"}
+	cfg.Agent.DataDir = resolve(cfg.Dir, cfg.Agent.DataDir)
+	if cfg.Agent.DataDir == "" {
+		cfg.Agent.DataDir = DefaultDataDir()
+	}
+	cfg.Location = time.Local
+	if tz := cfg.Agent.TimeZone; tz != "" && tz != "Local" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			r.report(a.with("time_zone"), `agent.time_zone %s is not a known time zone (use an IANA name such as "Europe/Paris", "UTC" or "Local")`, q(tz))
+		} else {
+			cfg.Location = loc
+		}
+	}
+	r.oneOf(a.with("log_level"), cfg.Agent.LogLevel, "debug", "info", "warn", "error")
+	r.oneOf(a.with("log_format"), cfg.Agent.LogFormat, "text", "json")
+
+	k := path{"keyring"}
+	r.oneOf(k.with("backend"), cfg.Keyring.Backend, "auto", "secret-service", "keyctl", "wincred", "keychain", "pass", "file")
+	cfg.Keyring.FileDir = resolve(cfg.Dir, cfg.Keyring.FileDir)
+	if cfg.Keyring.PassphraseEnv == "" {
+		cfg.Keyring.PassphraseEnv = DefaultPassEnv
+	} else if !envName.MatchString(cfg.Keyring.PassphraseEnv) {
+		r.report(k.with("passphrase_env"), "keyring.passphrase_env %s is not an environment variable name", q(cfg.Keyring.PassphraseEnv))
+	}
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// resolve makes p absolute from dir; "" stays "".
+func resolve(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+func validateSMTP(s *SMTP, r *reporter) {
+	p := path{"smtp"}
+	if s.Port < 1 || s.Port > 65535 {
+		r.report(p.with("port"), "smtp.port %d must be between 1 and 65535", s.Port)
+	}
+	if r.oneOf(p.with("security"), s.Security, "starttls", "tls", "none") &&
+		s.Security == "none" && s.Host != "" && !loopback(s.Host) {
+		r.report(p.with("security"), `smtp.security "none" sends mail unencrypted and is only allowed for a loopback host (localhost, 127.0.0.1, ::1), not %s`, q(s.Host))
+	}
+	if s.From != "" {
+		if _, err := mail.ParseAddress(s.From); err != nil {
+			r.report(p.with("from"), "smtp.from %s is not an e-mail address", q(s.From))
+		}
+	} else if s.Host != "" {
+		r.report(p.with("host"), "smtp.from is required when smtp.host is set")
+	}
+}
+
+func loopback(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validName is the shape of integration names: they appear in file names
+// and on the command line.
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func validateIntegration(cfg *Config, in *Integration, p path, raw map[string]any, seen map[string]path, r *reporter) {
+	_, hasName := raw["name"]
+	switch {
+	case in.Name == "" && hasName:
+		r.report(p.with("name"), "integration.name must not be empty")
+	case in.Name == "":
+		r.report(p, "integration.name is required")
+	case !validName.MatchString(in.Name):
+		r.report(p.with("name"), "integration.name %s must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", q(in.Name))
+	default:
+		// Names become file names: "Acme" and "acme" would share files on
+		// Windows and macOS.
+		if first, dup := seen[strings.ToLower(in.Name)]; dup {
+			r.report(p.with("name"), "integration.name %s is already used by the integration at line %d", q(in.Name), r.ix.pos(first).Line)
+		} else {
+			seen[strings.ToLower(in.Name)] = p.with("name")
+		}
+	}
+
+	validateVendor(cfg, in, p, raw, r)
+	r.oneOf(p.with("mode"), in.Mode, ModeUsers, ModeUsersAndSaaS)
+	r.oneOf(p.with("preference"), in.Preference, PrefCreateUpdate, PrefCreateOnly, PrefUpdateOnly)
+	if v := in.MaxDeactivatePercent; math.IsNaN(v) || v < 0 || v > 100 {
+		r.report(p.with("max_deactivate_percent"), "integration.max_deactivate_percent %v must be between 0 and 100", v)
+	}
+	if s, err := schedule.Parse(in.ScheduleSpec); err != nil {
+		r.report(p.with("schedule"), "%v", err)
+	} else {
+		in.Schedule = s
+	}
+	for j, c := range in.Contacts {
+		if _, err := mail.ParseAddress(c); err != nil {
+			r.report(p.with("contacts", idx(j)), "integration.contacts: %s is not an e-mail address", q(c))
+		}
+	}
+	validateMapping(in, p, r)
+	for j, f := range in.Filter {
+		fp := p.with("filter", idx(j))
+		cf, err := mapping.NewFilter(f.Field, f.Op, f.Value)
+		if err != nil {
+			at := fp.with("value")
+			switch msg := err.Error(); {
+			case strings.HasPrefix(msg, "filter field"):
+				at = fp.with("field")
+			case strings.Contains(msg, "unknown op"):
+				at = fp.with("op")
+			}
+			r.report(at, "%v", err)
+			continue
+		}
+		in.CompiledFilters = append(in.CompiledFilters, cf)
+	}
+	if _, ok := raw["active"]; ok {
+		ap := p.with("active")
+		if in.Active.Field == "" {
+			r.report(ap.with("field"), "integration.active.field is required: the source field that tells whether a user is active")
+		}
+		if len(in.Active.InactiveValues) == 0 && !in.Active.InactiveWhenSet && !r.under(ap.with("inactive_values")) {
+			r.report(ap, "integration.active needs inactive_values or inactive_when_set = true")
+		}
+	}
+}
+
+func validateVendor(cfg *Config, in *Integration, p path, raw map[string]any, r *reporter) {
+	vp := p.with("vendor")
+	known := vendors.Names()
+	factory, ok := vendors.Lookup(in.Vendor)
+	switch {
+	case in.Vendor == "":
+		r.report(vp, "integration.vendor is required (known: %s)", strings.Join(known, ", "))
+	case !ok:
+		r.report(vp, "integration.vendor %s is not a known vendor (known: %s)%s", q(in.Vendor), strings.Join(known, ", "), suggest(in.Vendor, known))
+	case in.Vendor == "file":
+		if _, err := factory(in.VendorSettings(cfg)); err != nil {
+			at := p.with("file")
+			for _, k := range []string{"path", "format", "usage_path"} {
+				if strings.Contains(err.Error(), "file."+k) && r.ix.has(at.with(k)) {
+					at = at.with(k)
+					break
+				}
+			}
+			r.report(at, "%v", err)
+		}
+	}
+	for _, t := range []string{"file", "rest"} {
+		if _, ok := raw[t]; ok && in.Vendor != t && in.Vendor != "" {
+			r.report(p.with(t), "[integration.%s] is only read when vendor = %q", t, t)
+		}
+	}
+	if in.Vendor == "rest" {
+		rp := p.with("rest")
+		rest := in.REST
+		if rest.Auth != "" {
+			r.oneOf(rp.with("auth"), rest.Auth, "none", "api_key", "basic", "oauth2_client_credentials")
+		}
+		if rest.ClientAuth != "" {
+			r.oneOf(rp.with("client_auth"), rest.ClientAuth, "header", "body")
+		}
+		if rest.Pagination.Type != "" {
+			r.oneOf(rp.with("pagination", "type"), rest.Pagination.Type, "none", "offset_limit", "page_number", "cursor", "link_header")
+		}
+	}
+}
+
+// validateMapping compiles the mapping and reports each failing target at
+// its key.
+func validateMapping(in *Integration, p path, r *reporter) {
+	mp := p.with("mapping")
+	m, err := mapping.Compile(in.Mapping)
+	if err == nil {
+		in.CompiledMapping = m
+		if in.Mode == ModeUsers {
+			for _, t := range sortedKeys(in.Mapping) {
+				if strings.HasPrefix(t, mapping.SaaSUserPrefix) {
+					r.report(mp.with(t), "mapping %s: saas_user targets need mode = %q", q(t), ModeUsersAndSaaS)
+				}
+			}
+		}
+		return
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		msg, target := e.Error(), ""
+		for t := range in.Mapping {
+			if strings.HasPrefix(msg, t+": ") && len(t) > len(target) {
+				target = t
+			}
+		}
+		if target == "" {
+			r.report(mp, "mapping: %s", msg)
+			continue
+		}
+		msg = "mapping " + q(target) + ": " + strings.TrimPrefix(msg, target+": ")
+		if hasField(reflect.TypeFor[Integration](), target) && r.ix.header(mp) {
+			msg += "; " + q(target) + " belongs to [[integration]]: move it above the [integration.mapping] header"
+		}
+		r.report(mp.with(target), "%s", msg)
+	}
+}
