@@ -48,7 +48,7 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg)}
+	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), UserAgent: "agent/" + version}
 
 	failed := false
 	for _, name := range names {

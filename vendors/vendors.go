@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/agentsync/agent/credentials"
 )
 
 // Record is one user as the source gave it, decoded from JSON (or a CSV row):
@@ -37,6 +39,43 @@ type Settings struct {
 	BaseDir     string // the config file's folder
 	Credential  string // keyring entry name ("" when none)
 	File        FileSettings
+	REST        RESTSettings
+	// Secrets gives the vendor its credential by name; nil when the agent
+	// has no credential store open (a vendor that needs one then fails
+	// with an error naming the credential).
+	Secrets SecretSource
+	// UserAgent is "agent/<version>", for HTTP vendors.
+	UserAgent string
+}
+
+// SecretSource is what a vendor needs of the credential store.
+type SecretSource interface {
+	Get(ctx context.Context, name string) (credentials.Secret, error)
+}
+
+// RESTSettings is the [integration.rest] table (DESIGN.md).
+type RESTSettings struct {
+	UsersURL     string     `toml:"users_url"`
+	RecordsPath  string     `toml:"records_path"`
+	Auth         string     `toml:"auth"` // none | api_key | basic | oauth2_client_credentials
+	TokenURL     string     `toml:"token_url"`
+	Scopes       []string   `toml:"scopes"`
+	ClientAuth   string     `toml:"client_auth"` // header | body
+	TokenType    string     `toml:"token_type"`
+	APIKeyHeader string     `toml:"api_key_header"`
+	Pagination   Pagination `toml:"pagination"`
+}
+
+// Pagination is the [integration.rest.pagination] table.
+type Pagination struct {
+	Type        string `toml:"type"` // none | offset_limit | page_number | cursor | link_header
+	PageSize    int    `toml:"page_size"`
+	LimitParam  string `toml:"limit_param"`
+	OffsetParam string `toml:"offset_param"`
+	PageParam   string `toml:"page_param"`
+	StartPage   int    `toml:"start_page"`
+	CursorParam string `toml:"cursor_param"`
+	CursorPath  string `toml:"cursor_path"`
 }
 
 // FileSettings is the [integration.file] table.

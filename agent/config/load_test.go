@@ -76,7 +76,7 @@ func TestLoadValid(t *testing.T) {
 	}
 	want := vendors.Settings{Integration: "sso-roster", Vendor: "file", BaseDir: dir,
 		File: vendors.FileSettings{Path: "exports/roster.jsonl", UsagePath: "exports/usage.jsonl"}}
-	if got := sso.VendorSettings(cfg); got != want {
+	if got := sso.VendorSettings(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("VendorSettings = %+v", got)
 	}
 

@@ -96,31 +96,13 @@ type Active struct {
 	InactiveWhenSet bool `toml:"inactive_when_set"`
 }
 
-// REST is the [integration.rest] table of vendor "rest". Load checks its
-// enums; the rest vendor checks the rest.
-type REST struct {
-	UsersURL     string     `toml:"users_url"`
-	RecordsPath  string     `toml:"records_path"`
-	Auth         string     `toml:"auth"` // none | api_key | basic | oauth2_client_credentials
-	TokenURL     string     `toml:"token_url"`
-	Scopes       []string   `toml:"scopes"`
-	ClientAuth   string     `toml:"client_auth"` // header | body
-	TokenType    string     `toml:"token_type"`
-	APIKeyHeader string     `toml:"api_key_header"`
-	Pagination   Pagination `toml:"pagination"`
-}
-
-// Pagination is the [integration.rest.pagination] table.
-type Pagination struct {
-	Type        string `toml:"type"` // none | offset_limit | page_number | cursor | link_header
-	PageSize    int    `toml:"page_size"`
-	LimitParam  string `toml:"limit_param"`
-	OffsetParam string `toml:"offset_param"`
-	PageParam   string `toml:"page_param"`
-	StartPage   int    `toml:"start_page"`
-	CursorParam string `toml:"cursor_param"`
-	CursorPath  string `toml:"cursor_path"`
-}
+// REST is the [integration.rest] table; Pagination its pagination
+// subtable. They live in package vendors, which hands them to the REST
+// vendors; Load checks the enums, the vendor the rest.
+type (
+	REST       = vendors.RESTSettings
+	Pagination = vendors.Pagination
+)
 
 // Enum values.
 const (
@@ -240,6 +222,7 @@ func (in *Integration) VendorSettings(cfg *Config) vendors.Settings {
 		Vendor:      in.Vendor,
 		Credential:  in.Credential,
 		File:        in.File,
+		REST:        in.REST,
 	}
 	if cfg != nil {
 		s.BaseDir = cfg.Dir

@@ -23,9 +23,11 @@ var ErrDraft = errors.New("integration is in draft")
 
 // Runner runs integrations of one config against one store.
 type Runner struct {
-	Config *config.Config
-	Store  *store.Store
-	Logger *slog.Logger
+	Config    *config.Config
+	Store     *store.Store
+	Logger    *slog.Logger
+	Secrets   vendors.SecretSource // nil: no credential store (vendors that need one fail)
+	UserAgent string               // "agent/<version>"
 }
 
 // Spec converts a validated integration into the engine's terms.
@@ -87,7 +89,9 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	if !ok {
 		return skipped(store.OutcomeFailed, fmt.Errorf("%s: unknown vendor %q", name, in.Vendor))
 	}
-	src, err := factory(in.VendorSettings(r.Config))
+	settings := in.VendorSettings(r.Config)
+	settings.Secrets, settings.UserAgent = r.Secrets, r.UserAgent
+	src, err := factory(settings)
 	if err != nil {
 		return skipped(store.OutcomeFailed, fmt.Errorf("%s: vendor %s: %w", name, in.Vendor, err))
 	}
