@@ -48,7 +48,12 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), UserAgent: "agent/" + version}
+	secrets, closeSecrets, err := openSecrets(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeSecrets()
+	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), Secrets: secrets, UserAgent: "agent/" + version}
 
 	failed := false
 	for _, name := range names {
