@@ -13,6 +13,10 @@ type StatusPlan struct {
 	Deactivate int      // active records missing from the fetch or inactive at the source
 	Reactivate int      // inactive records seen active
 	Staged     []string // the first keys that would be deactivated, for the report
+
+	// The seen bookkeeping the commit will do; zero means nothing to write.
+	newlyMissing int // not seen now, seen by the previous success
+	returning    int // seen now, not seen by the previous success
 }
 
 // stagedLimit bounds the keys a plan lists.
@@ -33,37 +37,36 @@ const (
 	seenAny    = `EXISTS (SELECT 1 FROM temp.seen s WHERE s.kind = ? AND s.application = ? AND s.key = t.key)`
 )
 
-func (y *Sync) count(ctx context.Context, kind Kind, application, cond string, seenArgs bool) (int, error) {
-	where, args := y.scope(kind, application)
-	if seenArgs {
-		args = append(args, string(kind), application)
-	}
-	var n int
-	err := y.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND `+cond, args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: plan %s: %w", kind, err)
-	}
-	return n, nil
+// Plan computes the status changes a complete fetch implies, in one scan
+// of the integration's records, without writing anything.
+func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
+	return y.plan(ctx, y.conn, kind, application)
 }
 
-// Plan computes the status changes a complete fetch implies, without
-// writing anything.
-func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application string) (StatusPlan, error) {
 	var p StatusPlan
-	var err error
-	if p.Active, err = y.count(ctx, kind, application, `t.status = 'active'`, false); err != nil {
-		return p, err
-	}
-	if p.Deactivate, err = y.count(ctx, kind, application, `t.status = 'active' AND NOT `+seenActive, true); err != nil {
-		return p, err
-	}
-	if p.Reactivate, err = y.count(ctx, kind, application, `t.status = 'inactive' AND `+seenActive, true); err != nil {
-		return p, err
+	where, args := y.scope(kind, application)
+	// LEFT JOIN on the seen table's primary key: one probe per record.
+	q := `SELECT
+		coalesce(sum(t.status = 'active'), 0),
+		coalesce(sum(t.status = 'active' AND coalesce(s.active, 0) = 0), 0),
+		coalesce(sum(t.status = 'inactive' AND s.active = 1), 0),
+		coalesce(sum(s.key IS NULL AND t.seen_until IS NULL), 0),
+		coalesce(sum(s.key IS NOT NULL AND t.seen_until IS NOT NULL), 0)
+		FROM ` + kind.table() + ` t LEFT JOIN temp.seen s ON s.kind = ? AND s.application = ? AND s.key = t.key
+		WHERE ` + where
+	all := append([]any{string(kind), application}, args...)
+	if err := db.QueryRowContext(ctx, q, all...).Scan(&p.Active, &p.Deactivate, &p.Reactivate, &p.newlyMissing, &p.returning); err != nil {
+		return p, fmt.Errorf("store: plan %s: %w", kind, err)
 	}
 	if p.Deactivate > 0 {
-		where, args := y.scope(kind, application)
 		args = append(args, string(kind), application)
-		rows, err := y.conn.QueryContext(ctx, fmt.Sprintf(`SELECT t.key FROM %s t WHERE %s AND t.status = 'active' AND NOT %s ORDER BY t.key LIMIT %d`,
+		rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT t.key FROM %s t WHERE %s AND t.status = 'active' AND NOT %s ORDER BY t.key LIMIT %d`,
 			kind.table(), where, seenActive, stagedLimit), args...)
 		if err != nil {
 			return p, fmt.Errorf("store: plan %s: %w", kind, err)
@@ -118,6 +121,11 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 }
 
 func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess, now string, applyStatus bool) error {
+	// The plan is read inside the commit's transaction, so it is exact.
+	p, err := y.plan(ctx, tx, sc.Kind, sc.Application)
+	if err != nil {
+		return err
+	}
 	table := sc.Kind.table()
 	where, args := y.scope(sc.Kind, sc.Application)
 	seenArgs := []any{string(sc.Kind), sc.Application}
@@ -131,7 +139,7 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 			SELECT ?, t.integration, ?, ?, t.key, 'status', ?, ?, ? FROM `+table+` t WHERE `+where+` AND `+cond,
 			y.runID, string(sc.Kind), sc.Application, old, new, now)
 	}
-	if applyStatus {
+	if applyStatus && p.Deactivate > 0 {
 		deact := `t.status = 'active' AND NOT ` + seenActive
 		if err := hist(deact, Active, Inactive); err != nil {
 			return fmt.Errorf("deactivation history: %w", err)
@@ -139,6 +147,8 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		if err := exec(`UPDATE `+table+` AS t SET status = 'inactive', deactivated_at = ?, updated_at = ? WHERE `+where+` AND `+deact, now, now); err != nil {
 			return fmt.Errorf("deactivate: %w", err)
 		}
+	}
+	if applyStatus && p.Reactivate > 0 {
 		react := `t.status = 'inactive' AND ` + seenActive
 		if err := hist(react, Inactive, Active); err != nil {
 			return fmt.Errorf("reactivation history: %w", err)
@@ -148,11 +158,15 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		}
 	}
 	// Records this run did not see were last seen by the previous success.
-	if err := exec(`UPDATE `+table+` AS t SET seen_until = ? WHERE `+where+` AND t.seen_until IS NULL AND NOT `+seenAny, prevSuccess); err != nil {
-		return fmt.Errorf("seen bookkeeping: %w", err)
+	if p.newlyMissing > 0 {
+		if err := exec(`UPDATE `+table+` AS t SET seen_until = ? WHERE `+where+` AND t.seen_until IS NULL AND NOT `+seenAny, prevSuccess); err != nil {
+			return fmt.Errorf("seen bookkeeping: %w", err)
+		}
 	}
-	if err := exec(`UPDATE ` + table + ` AS t SET seen_until = NULL WHERE ` + where + ` AND t.seen_until IS NOT NULL AND ` + seenAny); err != nil {
-		return fmt.Errorf("seen bookkeeping: %w", err)
+	if p.returning > 0 {
+		if err := exec(`UPDATE ` + table + ` AS t SET seen_until = NULL WHERE ` + where + ` AND t.seen_until IS NOT NULL AND ` + seenAny); err != nil {
+			return fmt.Errorf("seen bookkeeping: %w", err)
+		}
 	}
 	return nil
 }

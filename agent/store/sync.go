@@ -155,17 +155,12 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 			return err
 		}
 	}
-	if len(seen) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.seen (kind, application, key, active) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("store: apply page: %w", err)
-		}
-		defer st.Close()
-		for _, s := range seen {
-			if _, err := st.ExecContext(ctx, string(s.Kind), s.Application, s.Key, s.Active); err != nil {
-				return fmt.Errorf("store: mark %s %q seen: %w", s.Kind, s.Key, err)
-			}
-		}
+	rows := make([]any, 0, 4*len(seen))
+	for _, s := range seen {
+		rows = append(rows, string(s.Kind), s.Application, s.Key, s.Active)
+	}
+	if err := insertRows(ctx, tx, `INSERT OR REPLACE INTO temp.seen (kind, application, key, active)`, 4, rows); err != nil {
+		return fmt.Errorf("store: mark seen: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: apply page: %w", err)
@@ -173,66 +168,97 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	return nil
 }
 
+// insertRows runs head + VALUES with many rows per statement: with the
+// pure-Go SQLite every statement costs, so a page is a handful of them.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, args []any) error {
+	const perStmt = 200
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for len(args) > 0 {
+		n := min(len(args)/cols, perStmt)
+		chunk := args[:n*cols]
+		args = args[n*cols:]
+		row := "(?" + strings.Repeat(",?", cols-1) + ")"
+		q := head + " VALUES " + row + strings.Repeat(","+row, n-1)
+		var err error
+		if n == perStmt {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, chunk...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, chunk...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 	now := timeText(time.Now())
-	stmts := map[string]*sql.Stmt{}
-	prep := func(q string) (*sql.Stmt, error) {
-		if st, ok := stmts[q]; ok {
-			return st, nil
-		}
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		stmts[q] = st
-		return st, nil
-	}
+	var people, saas, changes []any
+	var upd map[Kind]*sql.Stmt
 	defer func() {
-		for _, st := range stmts {
+		for _, st := range upd {
 			st.Close()
 		}
 	}()
 	for _, w := range writes {
-		var (
-			q    string
-			args []any
-		)
-		switch {
-		case w.Create && w.Kind == SaaSUser:
+		for _, c := range w.Changes {
+			changes = append(changes, y.runID, y.integration, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New), now)
+		}
+		if w.Create {
+			var deact any
+			if w.Status == Inactive {
+				deact = now
+			}
 			// seen_until '' = not yet confirmed by a successful run.
-			q = `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 'inactive' THEN ? END, '', ?, ?)`
-			args = []any{y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, w.Status, now, now, now}
-		case w.Create:
-			q = `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'inactive' THEN ? END, '', ?, ?)`
-			args = []any{y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, w.Status, now, now, now}
-		case w.Kind == SaaSUser:
-			q = `UPDATE saas_users SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
-			args = []any{w.Username, w.Email, w.Data, now, y.integration, w.Application, w.Key}
-		default:
-			q = `UPDATE people SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND key = ?`
-			args = []any{w.Username, w.Email, w.Data, now, y.integration, w.Key}
-		}
-		st, err := prep(q)
-		if err != nil {
-			return fmt.Errorf("store: write %s: %w", w.Kind, err)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("store: write %s %q: %w", w.Kind, w.Key, err)
-		}
-		if len(w.Changes) == 0 {
+			if w.Kind == SaaSUser {
+				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, deact, "", now, now)
+			} else {
+				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, deact, "", now, now)
+			}
 			continue
 		}
-		ch, err := prep(`INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("store: change history: %w", err)
+		if upd == nil {
+			upd = map[Kind]*sql.Stmt{}
 		}
-		for _, c := range w.Changes {
-			if _, err := ch.ExecContext(ctx, y.runID, y.integration, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New), now); err != nil {
-				return fmt.Errorf("store: change history of %s %q: %w", w.Kind, w.Key, err)
+		st := upd[w.Kind]
+		if st == nil {
+			q := `UPDATE people SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND key = ?`
+			if w.Kind == SaaSUser {
+				q = `UPDATE saas_users SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
 			}
+			var err error
+			if st, err = tx.PrepareContext(ctx, q); err != nil {
+				return fmt.Errorf("store: update %s: %w", w.Kind, err)
+			}
+			upd[w.Kind] = st
 		}
+		args := []any{w.Username, w.Email, w.Data, now, y.integration}
+		if w.Kind == SaaSUser {
+			args = append(args, w.Application)
+		}
+		if _, err := st.ExecContext(ctx, append(args, w.Key)...); err != nil {
+			return fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+		}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)`, 10, people); err != nil {
+		return fmt.Errorf("store: create people: %w", err)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)`, 11, saas); err != nil {
+		return fmt.Errorf("store: create saas users: %w", err)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)`, 9, changes); err != nil {
+		return fmt.Errorf("store: change history: %w", err)
 	}
 	return nil
 }
