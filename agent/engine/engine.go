@@ -224,14 +224,14 @@ func (r *run) do(ctx context.Context) error {
 // planStatus fills the deactivated/reactivated counts and enforces the
 // mass-deactivation guard, before anything is written.
 func (r *run) planStatus(ctx context.Context, scopes []store.Scope) error {
-	if !r.spec.Deactivate {
-		return nil
-	}
 	plans := make([]store.StatusPlan, len(scopes))
 	for i, sc := range scopes {
 		p, err := r.sync.Plan(ctx, sc.Kind, sc.Application)
 		if err != nil {
 			return err
+		}
+		if !r.spec.Deactivate {
+			continue
 		}
 		if p.Active > 0 && float64(p.Deactivate)*100 > r.spec.MaxDeactivatePercent*float64(p.Active) {
 			r.rep.Staged = p.Staged
@@ -239,6 +239,9 @@ func (r *run) planStatus(ctx context.Context, scopes []store.Scope) error {
 				ErrGuard, p.Deactivate, p.Active, sc.Kind, float64(p.Deactivate)*100/float64(p.Active), r.spec.MaxDeactivatePercent)
 		}
 		plans[i] = p
+	}
+	if !r.spec.Deactivate {
+		return nil
 	}
 	for i, sc := range scopes {
 		c := r.counts(sc.Kind)

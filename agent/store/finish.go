@@ -39,8 +39,17 @@ const (
 
 // Plan computes the status changes a complete fetch implies, in one scan
 // of the integration's records, without writing anything.
+// The commit reuses it: the integration's lock keeps anyone else from
+// changing these records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
-	return y.plan(ctx, y.conn, kind, application)
+	p, err := y.plan(ctx, y.conn, kind, application)
+	if err == nil {
+		if y.plans == nil {
+			y.plans = map[Scope]StatusPlan{}
+		}
+		y.plans[Scope{kind, application}] = p
+	}
+	return p, err
 }
 
 type querier interface {
@@ -121,10 +130,12 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 }
 
 func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess, now string, applyStatus bool) error {
-	// The plan is read inside the commit's transaction, so it is exact.
-	p, err := y.plan(ctx, tx, sc.Kind, sc.Application)
-	if err != nil {
-		return err
+	p, ok := y.plans[sc]
+	if !ok {
+		var err error
+		if p, err = y.plan(ctx, tx, sc.Kind, sc.Application); err != nil {
+			return err
+		}
 	}
 	table := sc.Kind.table()
 	where, args := y.scope(sc.Kind, sc.Application)

@@ -72,6 +72,7 @@ type Sync struct {
 	integration string
 	runID       string
 	dryRun      bool
+	plans       map[Scope]StatusPlan // from Plan, reused by Commit
 }
 
 // BeginSync opens a session for one run. Close it when done.
