@@ -210,10 +210,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 		}
-		data, err := json.Marshal(fields) // map keys are sorted: the text is canonical
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s %q: %w", kind, e.key, err)
-		}
+		data := canonical(fields, nil)
 		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"], Data: string(data)}
 		switch {
 		case !found && r.spec.Preference == UpdateOnly:
