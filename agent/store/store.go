@@ -151,6 +151,24 @@ CREATE TABLE notifications (
 	read_at      TEXT
 );
 `,
+	// 2: e-mail retries, open incidents (one message per event), and since
+	// when each integration has been on its schedule (missed runs).
+	`
+ALTER TABLE notifications ADD COLUMN next_attempt_at TEXT;
+
+CREATE TABLE incidents (
+	integration TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	opened_at   TEXT NOT NULL,
+	PRIMARY KEY (integration, key)
+) WITHOUT ROWID;
+
+CREATE TABLE schedules (
+	integration TEXT PRIMARY KEY,
+	spec        TEXT NOT NULL,
+	since       TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -159,32 +177,44 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	var version int
-	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
+	for {
+		done, err := migrateOne(ctx, conn)
+		if err != nil || done {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		// PRAGMA takes no parameters; i+1 is our own integer.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
 	}
-	return nil
+}
+
+// migrateOne applies the next pending migration. The version is read
+// inside the write transaction (immediate), so two processes opening a new
+// store at once cannot both apply the same migration.
+func migrateOne(ctx context.Context, conn *sql.Conn) (done bool, err error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version > len(migrations):
+		return false, fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
+	case version == len(migrations):
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	// PRAGMA takes no parameters; version+1 is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	return false, nil
 }
 
 // timeText renders times the one way the store keeps them.

@@ -133,3 +133,25 @@ func TestFailInterrupted(t *testing.T) {
 		t.Errorf("r1 = %+v, r2 = %+v", r1, r2)
 	}
 }
+
+// Two processes (here: two handles) opening a new store at once must not
+// both apply a migration.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := Open(ctx, dir)
+			if err == nil {
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
