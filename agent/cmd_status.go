@@ -67,7 +67,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 			obj := map[string]any{
 				"integration": in.Name, "state": s.State, "vendor": in.Vendor, "schedule": in.Schedule.String(),
 				"credential": in.Credential, "last_run": toRunJSON(s.LastRun), "last_success": toRunJSON(s.LastSuccess),
-				"next_run": nil, "missing": in.Missing(),
+				"next_run": nil, "missing": in.Missing(), "reason": s.Reason,
 			}
 			if !s.NextRun.IsZero() {
 				obj["next_run"] = s.NextRun.UTC()
@@ -89,7 +89,11 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		if cred == "" {
 			cred = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, s.State, last, outcome, next, cred)
+		state := s.State
+		if s.Reason != "" {
+			state += " (" + s.Reason + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, state, last, outcome, next, cred)
 	}
 	return tw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 )
 
 func cmdValidate(ctx context.Context, a *app, args []string) error {
@@ -28,6 +29,9 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 		}
 		launched++
 		fmt.Fprintf(a.stdout, "%s: launched (vendor %s, %s, schedule %s)\n", in.Name, in.Vendor, in.Mode, in.Schedule)
+	}
+	for _, w := range credentialWarnings(cfg, time.Now()) {
+		fmt.Fprintln(a.stdout, "warning:", w)
 	}
 	fmt.Fprintf(a.stdout, "%s: ok, %d integrations (%d launched, %d draft)\n",
 		a.configPath, len(cfg.Integrations), launched, len(cfg.Integrations)-launched)

@@ -28,6 +28,7 @@ type Status struct {
 	LastRun     *store.Run
 	LastSuccess *store.Run
 	NextRun     time.Time // zero for manual schedules and drafts
+	Reason      string    // why the credential raised State ("" when it did not)
 }
 
 // StatusOf computes an integration's status at now.
@@ -59,6 +60,7 @@ func StatusOf(ctx context.Context, st *store.Store, cfg *config.Config, in *conf
 		s.NextRun = in.Schedule.Next(now, loc)
 	}
 	s.State = classify(in, s.LastRun, s.LastSuccess, now, loc)
+	s.State, s.Reason = withCredential(ctx, st, cfg, in, now, s.State)
 	return s, nil
 }
 

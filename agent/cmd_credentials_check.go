@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/credentials"
+)
+
+// credTest is `agent credentials test NAME [--token-url URL]`.
+func credTest(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	tokenURL := fs.String("token-url", "", "the token endpoint (default: the one of the integration naming the credential)")
+	name, cfg, err := a.credArgs(fs, args, true)
+	if err != nil {
+		return err
+	}
+	endpoints := tokenEndpoints(cfg, name)
+	if *tokenURL != "" {
+		ep := credentials.TokenEndpoint{URL: *tokenURL}
+		if len(endpoints) > 0 { // the integration's scopes, client authentication and parameters
+			ep = endpoints[0]
+			ep.URL = *tokenURL
+		}
+		endpoints = []credentials.TokenEndpoint{ep}
+	}
+	st := credentials.Open(credentialOptions(cfg))
+	defer st.Close()
+	sec, err := st.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if sec.Kind != credentials.OAuth2Client {
+		if *tokenURL != "" {
+			return usagef("credentials test: credential %s is %s: it has no token to obtain (--token-url is for oauth2_client)", name, sec.Kind)
+		}
+		b, _ := st.Backend()
+		fmt.Fprintf(a.stdout, "credential %s (%s): OK: readable from keyring %s; it has no token to obtain: try it with agent run-now --dry-run\n", name, sec.Kind, b)
+		return nil
+	}
+	if len(endpoints) == 0 {
+		return usagef("credentials test: no token URL for credential %s: no integration naming it sets [integration.rest] token_url; give --token-url URL", name)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	failed := false
+	for _, ep := range endpoints {
+		info, err := credentials.TestToken(ctx, client, name, sec, ep)
+		if err != nil {
+			fmt.Fprintf(a.stdout, "credential %s: FAILED: %v\n", name, err)
+			failed = true
+			continue
+		}
+		life := ""
+		if !info.Expiry.IsZero() {
+			life = fmt.Sprintf(", valid for %s", time.Until(info.Expiry).Round(time.Minute))
+		}
+		fmt.Fprintf(a.stdout, "credential %s: OK: %s issued a %s token%s\n", name, ep.URL, info.Type, life)
+	}
+	if failed {
+		return errSilent
+	}
+	return nil
+}
+
+// tokenEndpoints are the distinct token endpoints of the integrations that
+// name credential name with auth = "oauth2_client_credentials" (a built-in
+// vendor's preset already merged into [integration.rest] by the config).
+func tokenEndpoints(cfg *config.Config, name string) []credentials.TokenEndpoint {
+	var out []credentials.TokenEndpoint
+	seen := map[string]bool{}
+	for _, in := range cfg.Integrations {
+		rest := in.REST.Resolved()
+		if in.Credential != name || rest.Auth != "oauth2_client_credentials" || rest.TokenURL == "" {
+			continue
+		}
+		ep := credentials.TokenEndpoint{URL: rest.TokenURL, Scopes: rest.Scopes, ClientAuth: rest.ClientAuth, Params: rest.TokenParams}
+		key := fmt.Sprint(ep)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// credentialWarnings is what `agent validate` says about credentials. A
+// credential that is not stored is a warning, not an invalid config: the
+// config is written before the secrets are set (and validated where they
+// are not), and a run of its integration fails and notifies anyway.
+func credentialWarnings(cfg *config.Config, now time.Time) []string {
+	var out []string
+	if cfg.Keyring.Backend == "keyctl" {
+		out = append(out, `[keyring] backend = "keyctl": the kernel keyring is emptied at reboot; set the credentials again after each boot, or use "file" or "secret-service"`)
+	}
+	metas, err := credentials.ReadIndex(cfg.Agent.DataDir)
+	if err != nil {
+		return append(out, err.Error())
+	}
+	stored := map[string]credentials.Meta{}
+	for _, m := range metas {
+		stored[m.Name] = m
+	}
+	for _, name := range referencedCredentials(cfg) {
+		users := strings.Join(usedBy(cfg, name), ", ")
+		if err := credentials.CheckName(name); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", users, err))
+			continue
+		}
+		m, ok := stored[name]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: credential %s is not set (agent credentials set %s)", users, name, name))
+		case m.Expiry(now) != credentials.ExpiryOK:
+			out = append(out, fmt.Sprintf("%s: credential %s %s (agent credentials set %s --expires YYYY-MM-DD)", users, name, expiryText(m, now, cfg.Location), name))
+		}
+		if ok {
+			out = append(out, kindMismatches(cfg, m)...)
+		}
+	}
+	return out
+}
+
+// kindMismatches reports integrations whose [integration.rest] auth wants
+// another kind of credential than the one stored.
+func kindMismatches(cfg *config.Config, m credentials.Meta) []string {
+	want := map[string]credentials.Kind{"oauth2_client_credentials": credentials.OAuth2Client, "api_key": credentials.APIKey, "basic": credentials.Basic}
+	var out []string
+	for _, in := range cfg.Integrations {
+		if k, ok := want[in.REST.Auth]; ok && in.Credential == m.Name && m.Kind != k {
+			out = append(out, fmt.Sprintf("%s: [integration.rest] auth = %q wants a %s credential, but %s is %s", in.Name, in.REST.Auth, k, m.Name, m.Kind))
+		}
+	}
+	if cfg.SMTP.Host != "" && cfg.SMTP.Credential == m.Name && m.Kind != credentials.Basic {
+		out = append(out, fmt.Sprintf("[smtp]: credential %s is %s; SMTP wants basic (username + password)", m.Name, m.Kind))
+	}
+	return out
+}
