@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	_ "github.com/agentsync/agent/vendors/file" // built-in vendors register themselves
+	_ "github.com/agentsync/agent/vendors/all" // every built-in vendor registers itself
 )
 
 // version is stamped by the build (-ldflags "-X main.version=1.2.3").

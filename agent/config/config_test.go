@@ -74,7 +74,7 @@ func TestDefaults(t *testing.T) {
 	if runtime.GOOS != "windows" && cfg.Agent.DataDir != "/var/lib/agent" {
 		t.Errorf("data_dir = %q", cfg.Agent.DataDir)
 	}
-	want := Agent{DataDir: cfg.Agent.DataDir, TimeZone: "Local", LogLevel: "info", LogFormat: "text"}
+	want := Agent{DataDir: cfg.Agent.DataDir, TimeZone: "Local", LogLevel: "info", LogFormat: "text", MaxParallelRuns: DefaultMaxParallel}
 	if cfg.Agent != want || cfg.Location != time.Local {
 		t.Errorf("agent = %+v, location %v", cfg.Agent, cfg.Location)
 	}

@@ -129,7 +129,10 @@ func (d *decoder) value(p path, v any, rv reflect.Value, in reflect.Type) {
 			d.mismatch(p, v, "a table")
 			return
 		}
-		out := reflect.MakeMapWithSize(rv.Type(), len(m))
+		out := rv // a preset (a vendor's default) is merged into, key by key
+		if out.IsNil() {
+			out = reflect.MakeMapWithSize(rv.Type(), len(m))
+		}
 		for _, k := range sortedKeys(m) {
 			s, ok := m[k].(string)
 			if !ok {

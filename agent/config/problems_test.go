@@ -213,6 +213,7 @@ client_auth = "query"
 pagination.type = "pages"
 `,
 			want: []string{
+				`config.toml:4:1: integration.rest.users_url is required: the endpoint that lists the users, e.g. https://api.vendor.example/v1/users`,
 				`config.toml:5:1: integration.rest.auth "oauth2" must be one of none, api_key, basic, oauth2_client_credentials; did you mean "oauth2_client_credentials"?`,
 				`config.toml:6:1: integration.rest.client_auth "query" must be one of header, body`,
 				`config.toml:7:12: integration.rest.pagination.type "pages" must be one of none, offset_limit, page_number, cursor, link_header`,
@@ -370,7 +371,7 @@ vendor = "file"
 file.path = "a.csv"
 rest.users_url = "https://example.com"
 `,
-			want: []string{`config.toml:5:1: [integration.rest] is only read when vendor = "rest"`},
+			want: []string{`config.toml:5:1: [integration.rest] is only read when vendor = "rest" or a built-in REST vendor`},
 		},
 		{
 			name: "active table",

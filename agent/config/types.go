@@ -35,6 +35,8 @@ type Agent struct {
 	TimeZone  string `toml:"time_zone"`  // "Local" or an IANA name
 	LogLevel  string `toml:"log_level"`  // debug | info | warn | error
 	LogFormat string `toml:"log_format"` // text | json
+	// MaxParallelRuns bounds the scheduled runs going on at once.
+	MaxParallelRuns int `toml:"max_parallel_runs"`
 }
 
 // Keyring is the [keyring] table.
@@ -117,10 +119,14 @@ const (
 	DefaultMaxPercent = 20
 )
 
+// DefaultMaxParallel is [agent] max_parallel_runs when the file does not set it.
+const DefaultMaxParallel = 4
+
 // Missing targets reported by Integration.Missing.
 const (
 	MissingIdentity    = "user.username or user.email"
 	MissingApplication = "application"
+	MissingCredential  = "credential"
 )
 
 // DefaultPath is where the config file is when --config is not given:
@@ -154,7 +160,7 @@ func programData() string {
 // defaults returns a Config holding every default.
 func defaults() *Config {
 	return &Config{
-		Agent:   Agent{DataDir: DefaultDataDir(), TimeZone: DefaultTimeZone, LogLevel: "info", LogFormat: "text"},
+		Agent:   Agent{DataDir: DefaultDataDir(), TimeZone: DefaultTimeZone, LogLevel: "info", LogFormat: "text", MaxParallelRuns: DefaultMaxParallel},
 		Keyring: Keyring{Backend: "auto", PassphraseEnv: DefaultPassEnv},
 		SMTP:    SMTP{Port: 587, Security: "starttls"},
 	}
@@ -182,8 +188,10 @@ func (c *Config) Integration(name string) (*Integration, bool) {
 
 // Missing lists what keeps the integration in draft: MissingIdentity when
 // the mapping has neither user.username nor user.email, MissingApplication
-// when mode is users+saas_users and application is empty. Empty means the
-// integration is launched.
+// when mode is users+saas_users and application is empty, and for a REST
+// vendor MissingCredential when its auth needs one and "rest.KEY" for each
+// template placeholder still unset. Empty means the integration is
+// launched.
 func (in *Integration) Missing() []string {
 	var miss []string
 	if !in.mapped(mapping.TargetUsername) && !in.mapped(mapping.TargetEmail) {
@@ -192,7 +200,7 @@ func (in *Integration) Missing() []string {
 	if in.Mode == ModeUsersAndSaaS && in.Application == "" {
 		miss = append(miss, MissingApplication)
 	}
-	return miss
+	return append(miss, in.missingREST()...)
 }
 
 func (in *Integration) mapped(target string) bool {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"math"
-	"net"
 	"net/mail"
 	"path/filepath"
 	"reflect"
@@ -45,6 +44,9 @@ func validateAgent(cfg *Config, r *reporter) {
 	}
 	r.oneOf(a.with("log_level"), cfg.Agent.LogLevel, "debug", "info", "warn", "error")
 	r.oneOf(a.with("log_format"), cfg.Agent.LogFormat, "text", "json")
+	if n := cfg.Agent.MaxParallelRuns; n < 1 || n > 64 {
+		r.report(a.with("max_parallel_runs"), "agent.max_parallel_runs %d must be between 1 and 64", n)
+	}
 
 	k := path{"keyring"}
 	r.oneOf(k.with("backend"), cfg.Keyring.Backend, "auto", "secret-service", "keyctl", "wincred", "keychain", "pass", "file")
@@ -72,7 +74,7 @@ func validateSMTP(s *SMTP, r *reporter) {
 		r.report(p.with("port"), "smtp.port %d must be between 1 and 65535", s.Port)
 	}
 	if r.oneOf(p.with("security"), s.Security, "starttls", "tls", "none") &&
-		s.Security == "none" && s.Host != "" && !loopback(s.Host) {
+		s.Security == "none" && s.Host != "" && !vendors.Loopback(s.Host) {
 		r.report(p.with("security"), `smtp.security "none" sends mail unencrypted and is only allowed for a loopback host (localhost, 127.0.0.1, ::1), not %s`, q(s.Host))
 	}
 	if s.From != "" {
@@ -82,15 +84,6 @@ func validateSMTP(s *SMTP, r *reporter) {
 	} else if s.Host != "" {
 		r.report(p.with("host"), "smtp.from is required when smtp.host is set")
 	}
-}
-
-func loopback(host string) bool {
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validName is the shape of integration names: they appear in file names
@@ -116,6 +109,7 @@ func validateIntegration(cfg *Config, in *Integration, p path, raw map[string]an
 		}
 	}
 
+	applyVendorDefaults(in, p, raw, r)
 	validateVendor(cfg, in, p, raw, r)
 	r.oneOf(p.with("mode"), in.Mode, ModeUsers, ModeUsersAndSaaS)
 	r.oneOf(p.with("preference"), in.Preference, PrefCreateUpdate, PrefCreateOnly, PrefUpdateOnly)
@@ -181,23 +175,14 @@ func validateVendor(cfg *Config, in *Integration, p path, raw map[string]any, r 
 			r.report(at, "%v", err)
 		}
 	}
-	for _, t := range []string{"file", "rest"} {
-		if _, ok := raw[t]; ok && in.Vendor != t && in.Vendor != "" {
-			r.report(p.with(t), "[integration.%s] is only read when vendor = %q", t, t)
-		}
+	if _, ok := raw["file"]; ok && in.Vendor != "file" && in.Vendor != "" {
+		r.report(p.with("file"), "[integration.file] is only read when vendor = \"file\"")
 	}
-	if in.Vendor == "rest" {
-		rp := p.with("rest")
-		rest := in.REST
-		if rest.Auth != "" {
-			r.oneOf(rp.with("auth"), rest.Auth, "none", "api_key", "basic", "oauth2_client_credentials")
-		}
-		if rest.ClientAuth != "" {
-			r.oneOf(rp.with("client_auth"), rest.ClientAuth, "header", "body")
-		}
-		if rest.Pagination.Type != "" {
-			r.oneOf(rp.with("pagination", "type"), rest.Pagination.Type, "none", "offset_limit", "page_number", "cursor", "link_header")
-		}
+	if _, ok := raw["rest"]; ok && in.Vendor != "" && !readsREST(in.Vendor) {
+		r.report(p.with("rest"), "[integration.rest] is only read when vendor = \"rest\" or a built-in REST vendor")
+	}
+	if readsREST(in.Vendor) {
+		validateREST(in, p, r)
 	}
 }
 

@@ -1,0 +1,148 @@
+// Package rest is the declarative REST connector: the vendor "rest", whose
+// [integration.rest] table says where the users are, how to authenticate
+// and how to page, and the built-in templates (RegisterTemplate) that are
+// the same connector with a vendor's preset and default mapping.
+//
+// A fetch authenticates with the integration's credential (auth none,
+// api_key, basic, or oauth2_client_credentials through
+// golang.org/x/oauth2/clientcredentials), GETs the users URL page after
+// page (none, offset_limit, page_number, cursor, link_header), takes each
+// page's users from records_path and yields them. The HTTP mechanics
+// (retries, Retry-After, pacing, timeouts, TLS, size cap) are package
+// web's. It returns nil only when pagination ended by its own signal;
+// a repeated cursor, page or next link, a missing records_path, a body
+// that is not JSON, a refused credential or a runaway page count fail the
+// fetch, and the engine then deactivates nobody. See README.md.
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentsync/agent/vendors"
+	"github.com/agentsync/agent/vendors/web"
+)
+
+// Name is the generic connector's vendor name.
+const Name = "rest"
+
+func init() {
+	vendors.RegisterVendor(Name, vendors.Vendor{
+		Factory:  New,
+		Defaults: vendors.Defaults{REST: &vendors.RESTSettings{}},
+	})
+}
+
+// Errors of an incomplete fetch, wrapped; test them with errors.Is.
+var (
+	ErrEnvelope   = errors.New("unexpected response envelope")
+	ErrRepeated   = errors.New("pagination repeats itself")
+	ErrPagination = errors.New("pagination signal missing or inconsistent")
+	ErrPageCap    = errors.New("too many pages")
+)
+
+// source is one configured integration. It is immutable after New: every
+// Fetch builds its own HTTP client, pacing state and token source.
+type source struct {
+	vendor     string
+	credential string
+	rest       vendors.RESTSettings // resolved
+	limits     vendors.HTTPLimits
+	secrets    vendors.SecretSource
+	userAgent  string
+	log        *slog.Logger
+}
+
+// New builds the REST source from s.REST, which the config has already
+// merged with the vendor's template. Bad settings are errors naming the
+// key.
+func New(s vendors.Settings) (vendors.Source, error) {
+	if probs := s.REST.Check(); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, p := range probs {
+			msgs[i] = p.String()
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
+	}
+	if ph := s.REST.Placeholders(); len(ph) > 0 {
+		return nil, fmt.Errorf("rest.%s still holds a placeholder of the %s template: set it in [integration.rest]", strings.Join(ph, ", rest."), s.Vendor)
+	}
+	r := s.REST.Resolved()
+	if r.Auth != vendors.AuthNone && s.Credential == "" {
+		return nil, vendors.CredentialError("auth = %q needs a credential: set credential = \"NAME\" in the integration and store it with `agent credentials set NAME`", r.Auth)
+	}
+	limits, _ := r.HTTP.Limits()
+	if limits.CAFile != "" && !filepath.IsAbs(limits.CAFile) && s.BaseDir != "" {
+		limits.CAFile = filepath.Join(s.BaseDir, limits.CAFile)
+	}
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	vendor, ua := s.Vendor, s.UserAgent
+	if vendor == "" {
+		vendor = Name
+	}
+	if ua == "" {
+		ua = "agent"
+	}
+	return &source{
+		vendor:     vendor,
+		credential: s.Credential,
+		rest:       r,
+		limits:     limits,
+		secrets:    s.Secrets,
+		userAgent:  ua,
+		log:        log.With("vendor", vendor),
+	}, nil
+}
+
+// Fetch reads every page; see the package comment.
+func (s *source) Fetch(ctx context.Context, yield func(vendors.Page) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.limits.RunTimeout)
+	defer cancel()
+	red := &redactor{}
+	err := s.fetch(ctx, red, yield)
+	if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("%w (the fetch ran longer than rest.http.run_timeout %s)", err, s.limits.RunTimeout)
+	}
+	return red.error(err)
+}
+
+func (s *source) fetch(ctx context.Context, red *redactor, yield func(vendors.Page) error) error {
+	client, err := web.NewClient(web.Options{
+		UserAgent:        s.userAgent,
+		CAFile:           s.limits.CAFile,
+		ConnectTimeout:   s.limits.ConnectTimeout,
+		RequestTimeout:   s.limits.RequestTimeout,
+		MaxResponseBytes: s.limits.MaxResponseBytes,
+		Attempts:         s.limits.Attempts,
+		Backoff:          s.limits.Backoff,
+		MaxWait:          s.limits.MaxWait,
+		Logger:           s.log,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.vendor, err)
+	}
+	auth, err := s.authorizer(ctx, client, red)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.vendor, err)
+	}
+	p, err := newPager(s.rest)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.vendor, err)
+	}
+	g := &getter{client: client, auth: auth, credential: s.credential, kind: s.rest.Auth}
+	if err := p.run(ctx, g, yield); err != nil {
+		var ye *yieldError
+		if errors.As(err, &ye) {
+			return ye.err // the engine's own error, as it gave it
+		}
+		return fmt.Errorf("%s: %w", s.vendor, err)
+	}
+	return nil
+}
