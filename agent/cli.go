@@ -25,7 +25,12 @@ Commands:
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
   export --integration NAME --kind people|saas_users --format jsonl|csv
+  credentials set NAME [--kind oauth2_client|api_key|basic] [--client-id ID | --username USER] [--secret-stdin] [--expires YYYY-MM-DD]
+  credentials list [--json] | delete NAME | test NAME [--token-url URL]   secrets in the OS keyring
   version                                print the version
+  run                                    the service's loop, in the foreground: every integration on its schedule
+  service install|uninstall|start|stop|restart|status|reload
+                                         manage the OS service (systemd, Windows service)
 
 The config is --config PATH, else $AGENT_CONFIG, else ` + "%s" + `.
 Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid config.

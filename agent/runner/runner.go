@@ -1,6 +1,6 @@
 // Package runner runs one integration the way both `agent run-now` and the
 // service do: take the integration's lock, build its source, run the
-// engine, and put a failure in the inbox for the integration's contacts.
+// engine, and tell the integration's contacts how it ended (package notify).
 package runner
 
 import (
@@ -14,6 +14,7 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/vendors"
 )
@@ -28,6 +29,9 @@ type Runner struct {
 	Logger    *slog.Logger
 	Secrets   vendors.SecretSource // nil: no credential store (vendors that need one fail)
 	UserAgent string               // "agent/<version>"
+	// Notifier is told how each run ended; nil: the inbox of Store, the
+	// e-mails left pending for the service to deliver.
+	Notifier *notify.Notifier
 }
 
 // Spec converts a validated integration into the engine's terms.
@@ -99,24 +103,13 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 		opt.Logger = log
 	}
 	rep := engine.Run(ctx, r.Store, Spec(in), src, opt)
-	if rep.Outcome == store.OutcomeFailed && !opt.DryRun {
-		r.notifyFailure(ctx, in, rep)
-	}
+	r.notifier().RunFinished(ctx, rep)
 	return rep, nil
 }
 
-// notifyFailure puts the failure in the inbox, addressed to the contacts;
-// e-mail delivery picks pending entries up from there.
-func (r *Runner) notifyFailure(ctx context.Context, in *config.Integration, rep engine.Report) {
-	n := store.Notification{
-		Integration: in.Name,
-		Event:       "run_failed",
-		Subject:     fmt.Sprintf("agent: integration %s failed", in.Name),
-		Body: fmt.Sprintf("The %s run of integration %s (run %s) started at %s failed:\n\n%s\n\nNobody was deactivated by this run.",
-			rep.Trigger, in.Name, rep.RunID, rep.StartedAt.Format(time.RFC3339), rep.Error),
-		Recipients: in.Contacts,
+func (r *Runner) notifier() *notify.Notifier {
+	if r.Notifier != nil {
+		return r.Notifier
 	}
-	if _, err := r.Store.AddNotification(context.WithoutCancel(ctx), n); err != nil && r.Logger != nil {
-		r.Logger.Error("could not record the failure notification", "integration", in.Name, "error", err)
-	}
+	return &notify.Notifier{Config: r.Config, Store: r.Store, Logger: r.Logger}
 }

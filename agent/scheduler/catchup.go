@@ -1,0 +1,100 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"time"
+
+	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/agent/notify"
+	"github.com/agentsync/agent/agent/store"
+)
+
+// CatchUp looks, once at start, for scheduled runs missed while the
+// service was down: an integration's latest scheduled time, if the service
+// already had it on that schedule then, with no run started since. Each is
+// reported ("scheduled run at … did not run") and, with catch_up = true,
+// run once now, through the pool like any scheduled run.
+func (s *Scheduler) CatchUp(ctx context.Context) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	r := s.runner
+	since := maps.Clone(s.since)
+	jobs := maps.Clone(s.jobs)
+	s.mu.Unlock()
+	for _, in := range r.Config.Integrations {
+		j, scheduled := jobs[in.Name]
+		if !scheduled || !in.Launched() {
+			continue
+		}
+		missed := in.Schedule.Prev(now, location(r.Config))
+		if missed.IsZero() || !missed.After(since[in.Name]) {
+			continue
+		}
+		last, err := r.Store.LastRun(ctx, in.Name, "")
+		switch {
+		case err == nil && !last.StartedAt.Before(missed):
+			continue
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			s.log.Error("missed-run check failed", "integration", in.Name, "error", err)
+			continue
+		}
+		s.log.Warn("scheduled run did not run while the service was down", "integration", in.Name, "scheduled_at", missed, "catch_up", in.CatchUp)
+		r.Notifier.NotRun(ctx, in, missed, notify.ReasonMissed, "")
+		if in.CatchUp {
+			if err := j.RunNow(); err != nil {
+				s.log.Error("catch-up run could not be queued", "integration", in.Name, "error", err)
+			}
+		}
+	}
+}
+
+// WatchdogEvery is how often the watchdog looks for overdue runs.
+const WatchdogEvery = time.Minute
+
+// Watch checks for overdue runs every WatchdogEvery until ctx is done.
+func (s *Scheduler) Watch(ctx context.Context) {
+	t := s.clock.NewTicker(WatchdogEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+			s.CheckOverdue(ctx)
+		}
+	}
+}
+
+// CheckOverdue reports each run still going notify.Overdue after it
+// started, once. It sees the runs of every process (`agent run-now` too);
+// a run row whose integration's lock is free was left by a process that
+// died, and is recorded as failed instead.
+func (s *Scheduler) CheckOverdue(ctx context.Context) {
+	s.watching.Lock() // one pass at a time: a pass holds the locks of dead runs
+	defer s.watching.Unlock()
+	now := s.clock.Now()
+	s.mu.Lock()
+	r := s.runner
+	s.mu.Unlock()
+	runs, err := r.Store.RunningRuns(ctx)
+	if err != nil {
+		s.log.Error("watchdog: reading the runs failed", "error", err)
+		return
+	}
+	for _, run := range runs {
+		if now.Sub(run.StartedAt) < notify.Overdue {
+			continue
+		}
+		if l, err := lock.Acquire(r.Config.Agent.DataDir, run.Integration); err == nil {
+			if _, err := r.Store.FailInterrupted(ctx, run.Integration); err != nil {
+				s.log.Error("watchdog: recording an interrupted run failed", "integration", run.Integration, "error", err)
+			}
+			l.Release()
+			continue
+		}
+		s.log.Warn("run still going after 24 hours", "integration", run.Integration, "run_id", run.ID, "started_at", run.StartedAt)
+		r.Notifier.RunOverdue(ctx, run, now)
+	}
+}

@@ -1,0 +1,60 @@
+package service
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
+
+// unitTemplate is the systemd unit, with @NAME@ placeholders. It replaces
+// the one kardianos/service generates (whose RestartSec=120 is fixed and
+// which has no hardening) through Option["SystemdScript"].
+//
+//go:embed agent.service
+var unitTemplate string
+
+// Description is the service's description in the service manager.
+const Description = "agent: syncs SaaS vendors' user lists into people and SaaS users on a schedule"
+
+// SystemdUnit renders the unit of def: the executable and config path
+// baked into ExecStart, the data folder as the only writable path.
+func SystemdUnit(def Definition) (string, error) {
+	for _, p := range []string{def.Executable, def.ConfigPath, def.DataDir} {
+		// Newlines would end the setting; "{{" would be read by the
+		// template engine of kardianos/service, which sees the result.
+		if strings.ContainsAny(p, "\n\r\x00") || strings.Contains(p, "{{") {
+			return "", fmt.Errorf("path %q cannot be written into a systemd unit", p)
+		}
+	}
+	exec := []string{def.Executable}
+	exec = append(exec, def.Arguments()...)
+	quoted := make([]string, len(exec))
+	for i, a := range exec {
+		quoted[i] = execArg(a)
+	}
+	return strings.NewReplacer(
+		"@DESCRIPTION@", Description,
+		"@EXECUTABLE@", specifiers(def.Executable),
+		"@EXEC_START@", strings.Join(quoted, " "),
+		"@DATA_DIR@", specifiers(def.DataDir),
+		"@ENVIRONMENT_FILE@", specifiers(def.EnvironmentFile()),
+		"@READ_WRITE_PATHS@", execArg(def.DataDir),
+	).Replace(unitTemplate), nil
+}
+
+// specifiers escapes what systemd expands in a setting's value: %
+// specifiers and $ variables.
+func specifiers(s string) string {
+	return strings.NewReplacer("%", "%%", "$", "$$").Replace(s)
+}
+
+// execArg writes one word of a command line (ExecStart=) or path list
+// (ReadWritePaths=): escaped, and double-quoted when it holds spaces,
+// quotes or backslashes.
+func execArg(s string) string {
+	s = specifiers(s)
+	if s != "" && !strings.ContainsAny(s, " \t\"'\\;") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

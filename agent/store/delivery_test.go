@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestEmailRetryStates(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	id, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"ops@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "config_invalid", Subject: "inbox only"}); err != nil {
+		t.Fatal(err)
+	}
+	due := func(at time.Time) []int64 {
+		t.Helper()
+		ns, err := st.PendingEmails(ctx, at, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, n := range ns {
+			ids = append(ids, n.ID)
+		}
+		return ids
+	}
+	if got := due(now); !slices.Equal(got, []int64{id}) {
+		t.Fatalf("due = %v, want [%d] (the inbox-only entry has nothing to send)", got, id)
+	}
+	if err := st.EmailAttemptFailed(ctx, id, "dial tcp: connection refused", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(now.Add(30 * time.Second)); len(got) != 0 {
+		t.Fatalf("due before the retry time: %v", got)
+	}
+	if got := due(now.Add(time.Minute)); !slices.Equal(got, []int64{id}) {
+		t.Fatalf("due at the retry time = %v", got)
+	}
+	ns, _ := st.Notifications(ctx, 0)
+	n := ns[len(ns)-1]
+	if n.EmailStatus != EmailPending || n.EmailError != "dial tcp: connection refused" || n.Attempts != 1 {
+		t.Fatalf("after a failed attempt: %+v", n)
+	}
+	if err := st.EmailSentAt(ctx, id, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ = st.Notifications(ctx, 0)
+	n = ns[len(ns)-1]
+	if n.EmailStatus != EmailSent || n.EmailError != "" || n.Attempts != 2 || !n.DeliveredAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("after delivery: %+v", n)
+	}
+	if got := due(now.Add(time.Hour)); len(got) != 0 {
+		t.Fatalf("a sent e-mail is due again: %v", got)
+	}
+
+	id2, _ := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Recipients: []string{"ops@example.com"}})
+	if err := st.EmailAttemptFailed(ctx, id2, "gave up", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(now.Add(24 * time.Hour)); len(got) != 0 {
+		t.Fatalf("a failed e-mail is due again: %v", got)
+	}
+	ns, _ = st.Notifications(ctx, 1)
+	if ns[0].EmailStatus != EmailFailed || ns[0].EmailError != "gave up" {
+		t.Fatalf("given up: %+v", ns[0])
+	}
+}
+
+func TestIncidentsOneMessageEach(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	msg := Notification{Integration: "acme", Event: "run_failed", Subject: "failed"}
+	id, err := st.RaiseIncident(ctx, "acme", "run_failed", msg)
+	if err != nil || id == 0 {
+		t.Fatalf("first raise: %d, %v", id, err)
+	}
+	if id, err := st.RaiseIncident(ctx, "acme", "run_failed", msg); err != nil || id != 0 {
+		t.Fatalf("raise while open: %d, %v; want no new message", id, err)
+	}
+	if id, err := st.RaiseIncident(ctx, "other", "run_failed", msg); err != nil || id == 0 {
+		t.Fatalf("another integration's incident: %d, %v", id, err)
+	}
+	st.RaiseIncident(ctx, "acme", "run_missed:running", msg)
+	keys, err := st.ResolveIncidents(ctx, "acme", func(k string) bool { return k == "run_failed" })
+	if err != nil || !slices.Equal(keys, []string{"run_failed"}) {
+		t.Fatalf("resolve = %v, %v", keys, err)
+	}
+	keys, _ = st.ResolveIncidents(ctx, "acme", nil)
+	if !slices.Equal(keys, []string{"run_missed:running"}) {
+		t.Fatalf("resolve all = %v", keys)
+	}
+	if id, _ := st.RaiseIncident(ctx, "acme", "run_failed", msg); id == 0 {
+		t.Fatal("a resolved incident must raise again")
+	}
+	ns, _ := st.Notifications(ctx, 0)
+	if len(ns) != 4 {
+		t.Fatalf("%d messages, want 4", len(ns))
+	}
+}
+
+func TestScheduledSinceAndRunningRuns(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	since, err := st.ScheduledSince(ctx, "acme", "daily 23:00", t0)
+	if err != nil || !since.Equal(t0) {
+		t.Fatalf("first: %v, %v", since, err)
+	}
+	if since, _ := st.ScheduledSince(ctx, "acme", "daily 23:00", t0.Add(time.Hour)); !since.Equal(t0) {
+		t.Fatalf("same spec later: %v, want %v", since, t0)
+	}
+	if since, _ := st.ScheduledSince(ctx, "acme", "every 6h", t0.Add(2*time.Hour)); !since.Equal(t0.Add(2 * time.Hour)) {
+		t.Fatalf("changed spec: %v", since)
+	}
+
+	st.StartRun(ctx, Run{ID: "r2", Integration: "acme", Trigger: "schedule", StartedAt: t0.Add(time.Minute)})
+	st.StartRun(ctx, Run{ID: "r1", Integration: "other", Trigger: "schedule", StartedAt: t0})
+	st.StartRun(ctx, Run{ID: "r3", Integration: "done", Trigger: "schedule", StartedAt: t0})
+	st.FinishRun(ctx, Run{ID: "r3", FinishedAt: t0, Outcome: OutcomeSuccess})
+	runs, err := st.RunningRuns(ctx)
+	if err != nil || len(runs) != 2 || runs[0].ID != "r1" || runs[1].ID != "r2" {
+		t.Fatalf("running = %+v, %v", runs, err)
+	}
+}
