@@ -95,6 +95,7 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	}
 	settings := in.VendorSettings(r.Config)
 	settings.Secrets, settings.UserAgent = r.Secrets, r.UserAgent
+	settings.Logger = log.With("integration", name)
 	src, err := factory(settings)
 	if err != nil {
 		return skipped(store.OutcomeFailed, fmt.Errorf("%s: vendor %s: %w", name, in.Vendor, err))
