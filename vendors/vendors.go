@@ -45,7 +45,9 @@ func (e *credentialError) Is(target error) bool { return target == ErrCredential
 // Source fetches the users of one integration. Fetch calls yield once per
 // page and returns nil only when the fetch was complete: every page arrived
 // and the source signalled its end. Any other outcome is an error, and the
-// engine then deactivates nobody.
+// engine then deactivates nobody. A yielded page belongs to the caller:
+// the vendor must not reuse its slice or records (the engine maps one page
+// while the vendor fetches the next).
 type Source interface {
 	Fetch(ctx context.Context, yield func(Page) error) error
 }

@@ -28,22 +28,47 @@ func (r *run) counts(k store.Kind) *store.Counts {
 	return &r.rep.Counts
 }
 
+// fetch streams the vendor's pages through the pipeline. The vendor reads
+// and decodes the next page while this one is mapped and written: a
+// decoded page is CPU work too, and the machine has more than one core.
 func (r *run) fetch(ctx context.Context) error {
-	err := r.src.Fetch(ctx, func(p vendors.Page) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan vendors.Page, 1)
+	done := make(chan struct{})
+	var fetchErr error
+	go func() {
+		defer close(done)
+		defer close(pages)
+		fetchErr = r.src.Fetch(ctx, func(p vendors.Page) error {
+			select {
+			case pages <- p:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var pageErr error
+	for p := range pages {
+		if pageErr != nil {
+			continue // drain until the vendor sees the cancellation
+		}
+		if pageErr = r.page(ctx, p); pageErr != nil {
+			cancel()
+			continue
 		}
 		r.pages++
-		if err := r.page(ctx, p); err != nil {
-			return err
-		}
 		if r.opt.Progress != nil {
 			r.opt.Progress(Progress{Pages: r.pages, Fetched: r.rep.Counts.Fetched})
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("fetch: %w", err)
+	}
+	<-done
+	if pageErr != nil {
+		return pageErr
+	}
+	if fetchErr != nil {
+		return fmt.Errorf("fetch: %w", fetchErr)
 	}
 	return nil
 }
