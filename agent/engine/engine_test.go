@@ -375,3 +375,27 @@ func TestFailingFieldKeepsTheUser(t *testing.T) {
 		t.Errorf("user1 = %v; want verified_at kept and full_name updated", got)
 	}
 }
+
+// A record created by a run that then fails was never seen by a successful
+// run: its $sync_time stays empty until one sees it.
+func TestCreatedByAFailedRunHasNoSyncTime(t *testing.T) {
+	st := openStore(t)
+	sp := spec(t, ModeUsers)
+	runOK(t, st, sp, pages{recs: users(2)})
+	Run(context.Background(), st, sp, pages{recs: users(6), failAt: 3}, Options{}) // creates users 3 and 4, then fails
+	last := map[string]*store.Run{}
+	st.Records(context.Background(), "acme", store.Person, func(r store.Record) error {
+		last[r.Key] = r.LastSync
+		return nil
+	})
+	if len(last) != 4 || last["user1@example.com"] == nil || last["user3@example.com"] != nil {
+		t.Fatalf("last sync after a failed run that created records: %v", last)
+	}
+	ok := runOK(t, st, sp, pages{recs: users(4)})
+	st.Records(context.Background(), "acme", store.Person, func(r store.Record) error {
+		if r.LastSync == nil || r.LastSync.ID != ok.RunID {
+			t.Errorf("%s: last sync %v, want %s", r.Key, r.LastSync, ok.RunID)
+		}
+		return nil
+	})
+}

@@ -247,7 +247,9 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			if r.spec.Deactivate && !e.active {
 				w.Status = store.Inactive
 			}
-			w.Changes = []store.FieldChange{{New: w.Data}}
+			// One history row says "created"; the first values are the
+			// record's, and every later change keeps the old value.
+			w.Changes = []store.FieldChange{{New: "created"}}
 			writes = append(writes, w)
 			c.Created++
 		case old.Data == w.Data:

@@ -67,6 +67,11 @@ type execer interface {
 }
 
 func finishRun(ctx context.Context, db execer, r Run) error {
+	if r.Outcome != OutcomeSuccess {
+		if err := forgetCreations(ctx, db, r.Integration, r.ID); err != nil {
+			return err
+		}
+	}
 	counts, err := json.Marshal(r.Counts)
 	if err != nil {
 		return err
@@ -160,10 +165,40 @@ func (s *Store) LastRun(ctx context.Context, integration, outcome string) (Run, 
 	return r, nil
 }
 
+// forgetCreations marks the records a failed run created as never seen by
+// a successful run, so their $sync_time stays empty.
+func forgetCreations(ctx context.Context, db execer, integration, runID string) error {
+	for _, table := range []string{"people", "saas_users"} {
+		if _, err := db.ExecContext(ctx, `UPDATE `+table+` SET seen_until = '' WHERE integration = ? AND created_run = ? AND seen_until IS NULL`, integration, runID); err != nil {
+			return fmt.Errorf("store: creations of run %s: %w", runID, err)
+		}
+	}
+	return nil
+}
+
 // FailInterrupted marks the integration's runs still recorded as running
 // as failed. Call it while holding the integration's lock: no run can be
 // going on then, so such a row is left from a process that died.
 func (s *Store) FailInterrupted(ctx context.Context, integration string) (int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE integration = ? AND outcome = ?`, integration, OutcomeRunning)
+	if err != nil {
+		return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := forgetCreations(ctx, s.db, integration, id); err != nil {
+			return 0, err
+		}
+	}
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE runs SET outcome = ?, finished_at = ?, error = 'interrupted: the agent stopped during this run; nothing was deactivated' WHERE integration = ? AND outcome = ?`,
 		OutcomeFailed, timeText(time.Now()), integration, OutcomeRunning)

@@ -92,6 +92,7 @@ CREATE INDEX runs_by_integration ON runs(integration, started_at);
 -- seen_until: NULL = seen by the integration's latest successful run;
 -- '' = never seen by a successful run; else the id of the last successful
 -- run that saw it. Kept lazily so an unchanged record costs no write.
+-- (Migration 3 adds created_run; see there.)
 CREATE TABLE people (
 	integration    TEXT NOT NULL,
 	key            TEXT NOT NULL,
@@ -168,6 +169,13 @@ CREATE TABLE schedules (
 	spec        TEXT NOT NULL,
 	since       TEXT NOT NULL
 ) WITHOUT ROWID;
+`,
+	// 3: the run that created a record. Creations start as seen by the
+	// latest success (seen_until NULL), so a first sync rewrites nothing
+	// at commit; a run that fails or dies marks its creations unseen.
+	`
+ALTER TABLE people ADD COLUMN created_run TEXT;
+ALTER TABLE saas_users ADD COLUMN created_run TEXT;
 `,
 }
 

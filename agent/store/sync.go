@@ -216,11 +216,12 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			if w.Status == Inactive {
 				deact = now
 			}
-			// seen_until '' = not yet confirmed by a successful run.
+			// seen_until NULL: seen by the latest success, which this run
+			// becomes; if it fails, FinishRun marks its creations unseen.
 			if w.Kind == SaaSUser {
-				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, deact, "", now, now)
+				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, deact, y.runID, now, now)
 			} else {
-				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, deact, "", now, now)
+				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, deact, y.runID, now, now)
 			}
 			continue
 		}
@@ -247,10 +248,10 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			return fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)`, 10, people); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, created_run, created_at, updated_at)`, 10, people); err != nil {
 		return fmt.Errorf("store: create people: %w", err)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, seen_until, created_at, updated_at)`, 11, saas); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, created_run, created_at, updated_at)`, 11, saas); err != nil {
 		return fmt.Errorf("store: create saas users: %w", err)
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)`, 9, changes); err != nil {
