@@ -122,8 +122,12 @@ func summary(rep engine.Report) string {
 	if rep.Error != "" {
 		fmt.Fprintf(&b, "; error: %s", rep.Error)
 	}
-	if len(rep.Staged) > 0 {
-		fmt.Fprintf(&b, "; would have deactivated: %s", strings.Join(rep.Staged, ", "))
+	if n := len(rep.Staged); n > 0 {
+		shown := rep.Staged[:min(n, 5)]
+		fmt.Fprintf(&b, "; would have deactivated %s", strings.Join(shown, ", "))
+		if n > len(shown) {
+			fmt.Fprintf(&b, " and more (run-now --json lists %d)", n)
+		}
 	}
 	return b.String()
 }

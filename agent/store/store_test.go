@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -18,6 +20,17 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	var mode string
 	if err := st.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	if runtime.GOOS != "windows" {
+		for _, f := range []string{FileName, FileName + "-wal"} {
+			fi, err := os.Stat(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %v, want 0600 (it holds the user directory)", f, fi.Mode().Perm())
+			}
+		}
 	}
 	if err := st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)
