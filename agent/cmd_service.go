@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -54,6 +55,10 @@ const reloadWait = 15 * time.Second
 
 func cmdService(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	var u unitFlags
+	fs.StringVar(&u.user, "user", "", "unit: the account the service runs as")
+	fs.StringVar(&u.executable, "executable", "", "unit: the agent binary's path (default: this binary)")
+	fs.StringVar(&u.dataDir, "data-dir", "", "unit: data_dir (default: the config's)")
 	names, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -63,9 +68,14 @@ func cmdService(ctx context.Context, a *app, args []string) error {
 	}
 	action := names[0]
 	switch action {
+	case "unit":
+		return printUnit(a, u)
 	case "install", "uninstall", "start", "stop", "restart", "status", "reload":
 	default:
 		return usagef("service: unknown action %q (want %s)", action, serviceActions)
+	}
+	if u != (unitFlags{}) {
+		return usagef("service %s: --user, --executable and --data-dir are options of `agent service unit`", action)
 	}
 	cfg, err := a.loadConfig()
 	if err != nil && (action == "install" || action == "reload") {
@@ -110,4 +120,45 @@ func definition(a *app, cfg *config.Config) (service.Definition, error) {
 		cfg = &config.Config{Path: path, Agent: config.Agent{DataDir: config.DefaultDataDir()}}
 	}
 	return service.DefinitionFor(cfg)
+}
+
+// unitFlags are the options of `agent service unit`.
+type unitFlags struct{ user, executable, dataDir string }
+
+// printUnit prints the systemd unit for the config: what `service install`
+// writes, or, with --user, --executable and --data-dir, what the packages
+// install (installer/build.sh renders it so, from this one template). The
+// config is read only when --data-dir is not given. A maintainer's command:
+// it is not in the usage text.
+func printUnit(a *app, u unitFlags) error {
+	var cfg *config.Config
+	if u.dataDir == "" {
+		var err error
+		if cfg, err = a.loadConfig(); err != nil {
+			return err
+		}
+	}
+	def, err := definition(a, cfg)
+	if err != nil {
+		return usagef("service unit: %v", err)
+	}
+	for _, o := range []struct {
+		flag, value string
+		to          *string
+	}{{"--executable", u.executable, &def.Executable}, {"--data-dir", u.dataDir, &def.DataDir}} {
+		if o.value == "" {
+			continue
+		}
+		if !filepath.IsAbs(o.value) {
+			return usagef("service unit: %s %q is not absolute", o.flag, o.value)
+		}
+		*o.to = o.value
+	}
+	def.User = u.user
+	unit, err := service.SystemdUnit(def)
+	if err != nil {
+		return usagef("service unit: %v", err)
+	}
+	_, err = io.WriteString(a.stdout, unit)
+	return err
 }

@@ -30,6 +30,10 @@ type Definition struct {
 	Executable string // the agent binary
 	ConfigPath string // passed as --config
 	DataDir    string // the only folder the service writes (ReadWritePaths)
+	// User, when set, is the account the systemd unit runs as (User=);
+	// the packages set it to their system user "agent". Empty: root, as
+	// `agent service install` has it.
+	User string
 }
 
 // DefinitionFor describes the service that runs cfg with the running binary.

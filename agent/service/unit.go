@@ -3,6 +3,7 @@ package service
 import (
 	_ "embed"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -26,6 +27,13 @@ func SystemdUnit(def Definition) (string, error) {
 			return "", fmt.Errorf("path %q cannot be written into a systemd unit", p)
 		}
 	}
+	user := ""
+	if def.User != "" {
+		if !userName.MatchString(def.User) {
+			return "", fmt.Errorf("user %q is not a valid account name for a systemd unit", def.User)
+		}
+		user = "User=" + def.User + "\n"
+	}
 	exec := []string{def.Executable}
 	exec = append(exec, def.Arguments()...)
 	quoted := make([]string, len(exec))
@@ -34,6 +42,7 @@ func SystemdUnit(def Definition) (string, error) {
 	}
 	return strings.NewReplacer(
 		"@DESCRIPTION@", Description,
+		"@USER@\n", user,
 		"@EXECUTABLE@", specifiers(def.Executable),
 		"@EXEC_START@", strings.Join(quoted, " "),
 		"@DATA_DIR@", specifiers(def.DataDir),
@@ -41,6 +50,10 @@ func SystemdUnit(def Definition) (string, error) {
 		"@READ_WRITE_PATHS@", execArg(def.DataDir),
 	).Replace(unitTemplate), nil
 }
+
+// userName is the account names the unit accepts: the portable subset
+// systemd and useradd agree on (no specifiers, spaces or newlines).
+var userName = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
 
 // specifiers escapes what systemd expands in a setting's value: %
 // specifiers and $ variables.

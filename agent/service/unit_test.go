@@ -47,7 +47,12 @@ func TestSystemdUnitPassesVerify(t *testing.T) {
 	if strings.Contains(unit, "@") || strings.Contains(unit, "{{") {
 		t.Errorf("unrendered placeholder in the unit:\n%s", unit)
 	}
+	verifyUnit(t, unit)
+}
 
+// verifyUnit runs systemd-analyze verify on unit, which must print nothing.
+func verifyUnit(t *testing.T, unit string) {
+	t.Helper()
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -63,6 +68,32 @@ func TestSystemdUnitPassesVerify(t *testing.T) {
 	// verify exits 0 on unknown keys and bad values, but prints them.
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s\nunit:\n%s", err, out, unit)
+	}
+}
+
+func TestSystemdUnitUser(t *testing.T) {
+	def := testDefinition(t)
+	unit, err := SystemdUnit(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(unit, "\nUser=") || !strings.Contains(unit, "\nType=simple\nExecStart=") {
+		t.Errorf("without a user the unit runs as root, with no User= line:\n%s", unit)
+	}
+	def.User = "agent"
+	unit, err = SystemdUnit(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(unit, "\nType=simple\nUser=agent\nExecStart=") {
+		t.Errorf("the unit does not run as agent:\n%s", unit)
+	}
+	verifyUnit(t, unit)
+	for _, bad := range []string{"root\nExecStartPre=/bin/evil", "%u", "a b", "Agent", "1agent"} {
+		def.User = bad
+		if _, err := SystemdUnit(def); err == nil {
+			t.Errorf("user %q must be refused", bad)
+		}
 	}
 }
 
