@@ -188,8 +188,12 @@ func cmdNotifications(ctx context.Context, a *app, args []string) error {
 		return nil
 	}
 	for _, n := range ns {
+		mail := n.EmailStatus
+		if n.EmailError != "" {
+			mail += ": " + n.EmailError
+		}
 		fmt.Fprintf(a.stdout, "#%d %s  %s  [%s] %s (e-mail: %s)\n%s\n\n", n.ID, n.CreatedAt.Local().Format("2006-01-02 15:04"),
-			n.Integration, n.Event, n.Subject, n.EmailStatus, n.Body)
+			n.Integration, n.Event, n.Subject, mail, n.Body)
 	}
 	return nil
 }
