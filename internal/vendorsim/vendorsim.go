@@ -1,9 +1,9 @@
 // Package vendorsim is a loopback SaaS vendor for tests and benchmarks: it
 // serves N generated users behind an OAuth2 client-credentials token
-// endpoint, in any of the REST pagination styles the agent speaks, with
-// latency, an announced and enforced rate limit, churn between runs and
-// injectable faults. Users are computed from their index, so a million of
-// them cost no memory.
+// endpoint, in any of the REST pagination styles the agent speaks or in
+// the shape of the Ironclad Clickwrap API, with latency, an announced and
+// enforced rate limit, churn between runs and injectable faults (faults.go).
+// Users are computed from their index, so a million of them cost no memory.
 package vendorsim
 
 import (
@@ -15,9 +15,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/agentsync/agent/vendors/ironclad/simulator"
 )
 
-// Pagination styles.
+// Pagination styles of the REST shape.
 const (
 	Cursor      = "cursor"
 	OffsetLimit = "offset_limit"
@@ -26,18 +28,16 @@ const (
 	None        = "none"
 )
 
-// Faults the simulator can inject.
+// Shapes: what the API looks like.
 const (
-	FaultNone            = ""
-	Fault500Once         = "500_once"         // one 500 at FaultPage, then normal
-	Fault429Once         = "429_once"         // one 429 with Retry-After at FaultPage
-	Fault500Always       = "500_always"       // FaultPage always answers 500
-	FaultRepeatCursor    = "repeat_cursor"    // FaultPage hands out the cursor it was given
-	FaultEnvelopeChanged = "envelope_changed" // FaultPage's users are under another key
-	FaultTruncatedJSON   = "truncated_json"   // FaultPage's body is cut in the middle
-	FaultHTMLPage        = "html_page"        // FaultPage is a 200 HTML error page
-	FaultTokenDown       = "token_down"       // the token endpoint answers 503
-	FaultUnauthorized    = "unauthorized"     // FaultPage answers 401 whatever the token
+	// ShapeREST (the default): GET /v1/users, the users under data.users,
+	// the pagination of Config.Pagination with parameter "limit".
+	ShapeREST = "rest"
+	// ShapeIronclad: GET /v1.1/users of Ironclad Clickwrap, page and
+	// per_page, the envelope and users of vendors/ironclad/simulator
+	// (Config.Pagination is ignored; an Ironclad user has no status, so
+	// Churn.Inactive does nothing).
+	ShapeIronclad = "ironclad"
 )
 
 // Churn is how the user set differs from generation 0, in percent of N.
@@ -48,6 +48,7 @@ type Churn struct {
 // Config is the simulator's knobs. Zero values are sensible defaults.
 type Config struct {
 	Users       int
+	Shape       string // default ShapeREST
 	MaxPageSize int    // the largest page the API serves (default 1000)
 	Pagination  string // default Cursor
 	Latency     time.Duration
@@ -55,31 +56,39 @@ type Config struct {
 	Churn       Churn
 	Generation  int // 0 = the original set; >0 applies Churn
 	Fault       string
-	FaultPage   int // 1-based; default 2
+	FaultPage   int           // 1-based; default 2
+	Stall       time.Duration // FaultStallOnce: how long the page hangs; default 5s
 	ClientID    string
 	Secret      string
 	TokenTTL    time.Duration // default 1h
 }
 
-// Sim is a running simulator's handler; mount it on an httptest.Server.
+// Sim is a running simulator's handler; mount it on an httptest.Server or
+// an http.Server.
 type Sim struct {
 	mu     sync.Mutex
 	cfg    Config
 	tokens map[string]time.Time
 	window struct {
-		start time.Time
-		used  int
+		sec  int64 // the Unix second of the current window
+		used int
 	}
 	faulted map[string]bool // one-shot faults already served
+	listing *listing        // offset pagination's index, for the current generation
 
-	Requests    atomic.Int64 // user-page requests
+	Requests    atomic.Int64 // user-page requests, answered or not
 	Throttled   atomic.Int64 // 429s served
 	TokenCalls  atomic.Int64
-	PagesServed atomic.Int64
+	PagesServed atomic.Int64 // pages of users answered with 200
+
+	first, last atomic.Int64 // UnixNano of the first and the latest page request
 }
 
 // New returns a simulator with cfg.
 func New(cfg Config) *Sim {
+	if cfg.Shape == "" {
+		cfg.Shape = ShapeREST
+	}
 	if cfg.MaxPageSize == 0 {
 		cfg.MaxPageSize = 1000
 	}
@@ -88,6 +97,9 @@ func New(cfg Config) *Sim {
 	}
 	if cfg.FaultPage == 0 {
 		cfg.FaultPage = 2
+	}
+	if cfg.Stall == 0 {
+		cfg.Stall = 5 * time.Second
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = time.Hour
@@ -98,7 +110,8 @@ func New(cfg Config) *Sim {
 	return &Sim{cfg: cfg, tokens: map[string]time.Time{}, faulted: map[string]bool{}}
 }
 
-// Set changes the knobs between runs (generation, churn, faults...).
+// Set changes the knobs between runs (generation, churn, faults...) and
+// re-arms the one-shot faults.
 func (s *Sim) Set(f func(*Config)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,18 +119,52 @@ func (s *Sim) Set(f func(*Config)) {
 	s.faulted = map[string]bool{}
 }
 
-func (s *Sim) config() Config {
+// Config returns the current knobs.
+func (s *Sim) Config() Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg
 }
 
-// ServeHTTP routes POST /oauth/token and GET /v1/users.
+// Stats are the counters since the last ResetStats.
+type Stats struct {
+	Requests, Throttled, TokenCalls, PagesServed int64
+	First, Last                                  time.Time // the first and the latest page request
+}
+
+// Stats reads the counters.
+func (s *Sim) Stats() Stats {
+	st := Stats{Requests: s.Requests.Load(), Throttled: s.Throttled.Load(), TokenCalls: s.TokenCalls.Load(), PagesServed: s.PagesServed.Load()}
+	if f := s.first.Load(); f != 0 {
+		st.First, st.Last = time.Unix(0, f), time.Unix(0, s.last.Load())
+	}
+	return st
+}
+
+// ResetStats zeroes the counters.
+func (s *Sim) ResetStats() {
+	s.Requests.Store(0)
+	s.Throttled.Store(0)
+	s.TokenCalls.Store(0)
+	s.PagesServed.Store(0)
+	s.first.Store(0)
+	s.last.Store(0)
+}
+
+// UsersPath is the path of the users endpoint of the configured shape.
+func (c Config) UsersPath() string {
+	if c.Shape == ShapeIronclad {
+		return "/v1.1/users"
+	}
+	return "/v1/users"
+}
+
+// ServeHTTP routes POST /oauth/token and GET of the users path.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost:
 		s.token(w, r)
-	case r.URL.Path == "/v1/users" && r.Method == http.MethodGet:
+	case r.URL.Path == s.Config().UsersPath() && r.Method == http.MethodGet:
 		s.users(w, r)
 	default:
 		http.NotFound(w, r)
@@ -128,9 +175,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // header or in the form body.
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	s.TokenCalls.Add(1)
-	cfg := s.config()
+	cfg := s.Config()
 	if cfg.Fault == FaultTokenDown {
-		http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`)
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
@@ -166,38 +213,67 @@ func (s *Sim) authorized(r *http.Request) bool {
 	return ok && time.Now().Before(exp)
 }
 
-// admit applies the rate limit: a fixed one-second window, announced in
-// both header families, enforced with 429 and Retry-After.
-func (s *Sim) admit(w http.ResponseWriter, rate int) bool {
+// expireTokens invalidates every token handed out so far.
+func (s *Sim) expireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// admit applies the rate limit: RatePerSec requests in each second of
+// the clock (windows aligned to the second, as Okta aligns its own to the
+// minute), announced in both header families (X-RateLimit-Reset as the
+// Unix time of the next window, RateLimit-Reset as the seconds until it),
+// enforced with 429 and Retry-After.
+func (s *Sim) admit(w http.ResponseWriter, cfg Config) bool {
+	rate := cfg.RatePerSec
 	if rate <= 0 {
 		return true
 	}
 	s.mu.Lock()
 	now := time.Now()
-	if now.Sub(s.window.start) >= time.Second {
-		s.window.start, s.window.used = now, 0
+	if sec := now.Unix(); sec != s.window.sec {
+		s.window.sec, s.window.used = sec, 0
 	}
-	reset := s.window.start.Add(time.Second)
+	reset := time.Unix(s.window.sec+1, 0)
 	ok := s.window.used < rate
 	if ok {
 		s.window.used++
 	}
 	remaining := rate - s.window.used
 	s.mu.Unlock()
-	resetSecs := max(1, int(time.Until(reset).Seconds()+0.999))
+	resetSecs := strconv.Itoa(int(reset.Sub(now).Seconds() + 0.999))
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(rate))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix()+1, 10))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("RateLimit-Limit", strconv.Itoa(rate))
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(resetSecs))
+	h.Set("RateLimit-Reset", resetSecs)
 	if !ok {
-		s.Throttled.Add(1)
-		h.Set("Retry-After", strconv.Itoa(resetSecs))
-		writeJSON(w, http.StatusTooManyRequests, `{"error":"rate_limited"}`)
+		h.Set("Retry-After", resetSecs)
+		s.throttle(w, cfg)
 	}
 	return ok
+}
+
+// throttle answers 429 in the shape's error form.
+func (s *Sim) throttle(w http.ResponseWriter, cfg Config) {
+	s.Throttled.Add(1)
+	if cfg.Shape == ShapeIronclad {
+		simulator.APIError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
+		return
+	}
+	writeJSON(w, http.StatusTooManyRequests, `{"error":"rate_limited"}`)
+}
+
+// refuse answers 401 in the shape's error form.
+func refuse(w http.ResponseWriter, cfg Config) {
+	if cfg.Shape == ShapeIronclad {
+		simulator.APIError(w, http.StatusUnauthorized, "UnauthorizedError", "missing, unknown or expired access token")
+		return
+	}
+	writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_token"}`)
 }
 
 // oneShot reports whether a one-time fault is still to be served.

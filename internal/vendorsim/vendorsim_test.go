@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func token(t *testing.T, base string) string {
@@ -92,6 +93,8 @@ func TestRateLimitIsAnnouncedAndEnforced(t *testing.T) {
 	defer srv.Close()
 	tok := token(t, srv.URL)
 	var codes []int
+	// The windows are the clock's seconds: start at the top of one.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	for range 3 {
 		req, _ := http.NewRequest("GET", srv.URL+"/v1/users", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -123,5 +126,23 @@ func TestTokenRequired(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("without a token: %d", resp.StatusCode)
+	}
+}
+
+func TestAppendUserDoesNotAllocate(t *testing.T) {
+	c := Config{Users: 100, Generation: 2, Churn: Churn{Changed: 50, Inactive: 50}}
+	b := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(100, func() { b = c.appendUser(b[:0], 42) }); n != 0 {
+		t.Errorf("%v allocations a user", n)
+	}
+}
+
+func TestFaultsAreListed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range Faults {
+		if f == FaultNone || seen[f] {
+			t.Errorf("fault %q listed twice or empty", f)
+		}
+		seen[f] = true
 	}
 }

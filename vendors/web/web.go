@@ -296,11 +296,19 @@ func (t *Transport) backoff(attempt int) time.Duration {
 
 // serverNow is the server's clock when it answered (its Date header), so
 // that an HTTP-date Retry-After or an epoch reset does not depend on ours.
+// A Date counts whole seconds, though: when our clock agrees with it (reads
+// a time in that second, give or take one), ours is the same clock read
+// finer, and a rate-limit window of a second is timed to the millisecond.
 func (t *Transport) serverNow(h http.Header) time.Time {
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		return d
+	now := t.o.Now()
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return now
 	}
-	return t.o.Now()
+	if skew := now.Sub(d); skew >= -time.Second && skew < 2*time.Second {
+		return now
+	}
+	return d
 }
 
 // observe reads the rate-limit headers of a response and sets when the

@@ -91,23 +91,40 @@ func (s *Sim) Set(f func(*Config)) {
 	f(&s.cfg)
 }
 
-// Users generates n users with every field set.
+// Users generates n users with every field set: UserAt(0) to UserAt(n-1).
 func Users(n int) []User {
-	locales := []string{"en-US", "en-GB", "fr-FR", "de-DE"}
-	zones := []string{"America/New_York", "Europe/London", "Europe/Paris", "Europe/Berlin"}
 	out := make([]User, n)
 	for i := range out {
-		out[i] = User{
-			ID:           int64(1000 + i),
-			Email:        fmt.Sprintf("User%04d@Example.com", i),
-			Name:         fmt.Sprintf("User Number %d", i),
-			Locale:       locales[i%len(locales)],
-			TimeZone:     zones[i%len(zones)],
-			Verified:     i%3 != 0,
-			VerifiedTime: time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
-		}
+		out[i] = UserAt(i)
 	}
 	return out
+}
+
+// UserAt is user i of Users, computed from i alone, so that a simulator
+// of millions of users (internal/vendorsim) holds none of them.
+func UserAt(i int) User {
+	locales := [...]string{"en-US", "en-GB", "fr-FR", "de-DE"}
+	zones := [...]string{"America/New_York", "Europe/London", "Europe/Paris", "Europe/Berlin"}
+	return User{
+		ID:           int64(1000 + i),
+		Email:        fmt.Sprintf("User%04d@Example.com", i),
+		Name:         fmt.Sprintf("User Number %d", i),
+		Locale:       locales[i%len(locales)],
+		TimeZone:     zones[i%len(zones)],
+		Verified:     i%3 != 0,
+		VerifiedTime: time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
+	}
+}
+
+// Page is the envelope of one page of users, as "Pagination" (REST API
+// reference) shows it.
+type Page struct {
+	Page       int    `json:"page"`
+	PerPage    int    `json:"per_page"`
+	Count      int    `json:"count"`
+	TotalCount int    `json:"total_count"`
+	HasMore    bool   `json:"has_more"`
+	Data       []User `json:"data"`
 }
 
 // ServeHTTP routes POST /oauth/token and GET /v1.1/users.
@@ -118,7 +135,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/v1.1/users" && r.Method == http.MethodGet:
 		s.users(w, r)
 	default:
-		apiError(w, http.StatusNotFound, "NotFoundError", "no such route")
+		APIError(w, http.StatusNotFound, "NotFoundError", "no such route")
 	}
 }
 
@@ -183,12 +200,12 @@ func (s *Sim) users(w http.ResponseWriter, r *http.Request) {
 	if cfg.ThrottleEvery > 0 && n%int64(cfg.ThrottleEvery) == 0 {
 		s.Throttled.Add(1)
 		w.Header().Set("Retry-After", strconv.Itoa(cfg.RetryAfter))
-		apiError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
+		APIError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
 		return
 	}
 	if !valid {
 		s.Refused.Add(1)
-		apiError(w, http.StatusUnauthorized, "UnauthorizedError", "missing, unknown or expired access token")
+		APIError(w, http.StatusUnauthorized, "UnauthorizedError", "missing, unknown or expired access token")
 		return
 	}
 	q := r.URL.Query()
@@ -201,17 +218,19 @@ func (s *Sim) users(w http.ResponseWriter, r *http.Request) {
 	}
 	start := min((page-1)*perPage, len(cfg.Users))
 	end := min(start+perPage, len(cfg.Users))
-	writeJSON(w, http.StatusOK, map[string]any{
-		"page":        page,
-		"per_page":    perPage,
-		"count":       end - start,
-		"total_count": len(cfg.Users),
-		"has_more":    end < len(cfg.Users),
-		"data":        cfg.Users[start:end],
+	writeJSON(w, http.StatusOK, Page{
+		Page:       page,
+		PerPage:    perPage,
+		Count:      end - start,
+		TotalCount: len(cfg.Users),
+		HasMore:    end < len(cfg.Users),
+		Data:       cfg.Users[start:end],
 	})
 }
 
-func apiError(w http.ResponseWriter, code int, name, msg string) {
+// APIError answers with the API's error object ("Rate Limits" shows it):
+// {"error": {"message", "status", "name"}}.
+func APIError(w http.ResponseWriter, code int, name, msg string) {
 	writeJSON(w, code, map[string]any{"error": map[string]any{"message": msg, "status": code, "name": name}})
 }
 

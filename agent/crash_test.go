@@ -1,0 +1,156 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/vendorsim"
+)
+
+var crashUsers = flag.Int("crash-users", 50_000, "users of the crash test's large run")
+
+// binary runs the built agent on a's config.
+func (a *simAgent) binary(bin string, args ...string) *exec.Cmd {
+	return exec.Command(bin, append([]string{"--config", a.cfg}, args...)...)
+}
+
+// binRunNow runs `run-now --json sim` in a process of its own, to the end.
+func (a *simAgent) binRunNow(bin string) (int, string) {
+	a.t.Helper()
+	cmd := a.binary(bin, "run-now", "--json", "sim")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		a.t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), out.String() + errb.String()
+}
+
+// binExport is `agent export` of the people by the binary (quick under
+// -race too), normalized as export does it.
+func (a *simAgent) binExport(bin string) []string {
+	a.t.Helper()
+	out, err := a.binary(bin, "export", "--integration", "sim", "--kind", "people", "--format", "jsonl").Output()
+	if err != nil {
+		a.t.Fatalf("export: %v", err)
+	}
+	return normalExport(string(out))
+}
+
+// TestKilledMidRunThenRerun kills the agent (SIGKILL) in the middle of a
+// large run, twice: during the first sync, and during a churned resync
+// that has deactivations to make. Each time the store must open and pass
+// PRAGMA integrity_check, and a rerun must end with exactly the records
+// of an agent that was never interrupted. While the doomed run holds the
+// integration, a second process asking to run it is refused.
+func TestKilledMidRunThenRerun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the agent and syncs a large source")
+	}
+	bin := agentBinary(t)
+	n := *crashUsers
+	if raceEnabled && n > 20_000 {
+		n = 20_000 // the binary is not instrumented; the test's own reading of the store is, and slow
+	}
+	const size = 1000
+	sc := vendorsim.Config{Users: n}
+	in := vendorsim.Integration{PageSize: size}
+	a, ref := newSimAgent(t, sc, in), newSimAgent(t, sc, in) // the crashed agent and the reference one
+
+	phases := []struct {
+		name  string
+		churn func(*vendorsim.Config)
+	}{
+		{"first sync", func(c *vendorsim.Config) {}},
+		{"churned resync", func(c *vendorsim.Config) {
+			c.Generation, c.Churn = 1, vendorsim.Churn{Changed: 1, Removed: 1, Added: 1, Inactive: 1}
+		}},
+	}
+	for i, ph := range phases {
+		a.sim.Set(ph.churn)
+		ref.sim.Set(ph.churn)
+		pages := int64(a.sim.Config().Census().Listed / size)
+		a.sim.ResetStats()
+		// The doomed run is slowed down, so that the kill finds it going
+		// even on a loaded machine.
+		a.sim.Set(func(c *vendorsim.Config) { c.Latency = 20 * time.Millisecond })
+
+		doomed := a.binary(bin, "run-now", "--json", "sim")
+		var doomedOut strings.Builder
+		doomed.Stdout, doomed.Stderr = &doomedOut, &doomedOut
+		if err := doomed.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { doomed.Process.Kill() })
+		ended := make(chan error, 1)
+		go func() { ended <- doomed.Wait() }()
+		waitPages := func(p int64) {
+			for a.sim.PagesServed.Load() < p {
+				select {
+				case err := <-ended:
+					t.Fatalf("%s: the run ended after %d of %d pages, before the kill: %v: %s", ph.name, a.sim.PagesServed.Load(), pages, err, doomedOut.String())
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}
+		waitPages(pages / 2)
+		// A second process: the integration is running, so it is refused.
+		if code, out := a.binRunNow(bin); code != exitFailed || !strings.Contains(out, "already running") {
+			t.Errorf("%s: a second run-now while one runs: exit %d, %q; want 1 and 'already running'", ph.name, code, out)
+		}
+		waitPages(pages * 3 / 4)
+		doomed.Process.Signal(syscall.SIGKILL)
+		err := <-ended
+		if ws, ok := doomed.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Fatalf("%s: the run was not killed mid-run: %v, served %d of %d pages, output %q", ph.name, err, a.sim.PagesServed.Load(), pages, doomedOut.String())
+		}
+		a.sim.Set(func(c *vendorsim.Config) { c.Latency = 0 })
+
+		st, err := store.Open(context.Background(), filepath.Join(a.dir, "data"))
+		if err != nil {
+			t.Fatalf("%s: the store does not open after the kill: %v", ph.name, err)
+		}
+		if err := st.IntegrityCheck(context.Background()); err != nil {
+			t.Fatalf("%s: after the kill: %v", ph.name, err)
+		}
+		st.Close()
+
+		code, out := a.binRunNow(bin)
+		rep := parseReport(t, out, "")
+		if code != exitOK || rep.Outcome != store.OutcomeSuccess {
+			t.Fatalf("%s: the rerun: exit %d, %s", ph.name, code, out)
+		}
+		if code, out := ref.binRunNow(bin); code != exitOK {
+			t.Fatalf("%s: the uninterrupted run: exit %d, %s", ph.name, code, out)
+		}
+		got, want := a.binExport(bin), ref.binExport(bin)
+		if c := a.sim.Config().Census(); len(want) != c.Listed+c.Removed { // the removed stay, inactive
+			t.Fatalf("%s: the reference holds %d people, want %d", ph.name, len(want), c.Listed+c.Removed)
+		}
+		if !slices.Equal(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Fatalf("%s: after the rerun the records differ from an uninterrupted run's (%d vs %d); first difference:\n got %s\nwant %s", ph.name, len(got), len(want), got[i], want[i])
+				}
+			}
+			t.Fatalf("%s: after the rerun %d records, an uninterrupted run %d", ph.name, len(got), len(want))
+		}
+		_, runs, _ := a.cli(nil, "runs", "sim", "--json")
+		if n := strings.Count(runs, "interrupted"); n != i+1 {
+			t.Errorf("%s: %d runs recorded as interrupted, want %d: %s", ph.name, n, i+1, runs)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+// Package rig is the bench's apparatus: a vendorsim served on loopback,
+// agents set up to read it (a data_dir, a config with the peer's mapping,
+// an oauth2_client credential in the file keyring), and three ways to run
+// a sync and measure it: the built agent binary, measured from outside
+// (wall time, peak RSS); the same runner in-process, measured from inside
+// (allocations); and the plain-Python peer (peer.go). bench/compare and
+// the Go benchmarks of this package use it.
+package rig
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/metrics"
+	"strings"
+	"time"
+
+	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/runner"
+	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/vendorsim"
+	_ "github.com/agentsync/agent/vendors/all" // the in-process runs need the vendors
+)
+
+// The file keyring's passphrase: the environment variable the configs
+// name, and its value (set in this process and given to the binaries).
+const (
+	PassphraseEnv = "BENCH_KEYRING_PASSPHRASE"
+	passphrase    = "bench-keyring-passphrase"
+)
+
+// Sim is a vendorsim on an http.Server on 127.0.0.1.
+type Sim struct {
+	*vendorsim.Sim
+	URL string
+	srv *http.Server
+}
+
+// StartSim serves a simulator of cfg until Close.
+func StartSim(cfg vendorsim.Config) (*Sim, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{Sim: vendorsim.New(cfg), URL: "http://" + ln.Addr().String()}
+	s.srv = &http.Server{Handler: s.Sim, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Close stops serving.
+func (s *Sim) Close() error { return s.srv.Close() }
+
+// Agent is one agent's folder: config.toml and data/, integration "sim".
+type Agent struct {
+	Dir    string
+	Config string
+}
+
+// NewAgent sets up an agent in dir (created) that reads sim with in:
+// the config, and the credential stored in the file keyring.
+func NewAgent(dir string, sim *Sim, in vendorsim.Integration) (*Agent, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	a := &Agent{Dir: dir, Config: filepath.Join(dir, "config.toml")}
+	cfg := sim.Config()
+	text := fmt.Sprintf("[agent]\ndata_dir = \"data\"\nlog_level = \"warn\"\n\n[keyring]\nbackend = \"file\"\npassphrase_env = %q\n\n%s",
+		PassphraseEnv, cfg.TOML(sim.URL, in))
+	if err := os.WriteFile(a.Config, []byte(text), 0o600); err != nil {
+		return nil, err
+	}
+	os.Setenv(PassphraseEnv, passphrase)
+	c, err := config.Load(a.Config)
+	if err != nil {
+		return nil, err
+	}
+	creds := credentials.Open(credentialOptions(c))
+	defer creds.Close()
+	_, err = creds.Set(context.Background(), "sim", credentials.Secret{Kind: credentials.OAuth2Client, ClientID: cfg.ClientID, ClientSecret: cfg.Secret}, time.Time{})
+	return a, err
+}
+
+func credentialOptions(c *config.Config) credentials.Options {
+	return credentials.Options{Backend: c.Keyring.Backend, DataDir: c.Agent.DataDir, FileDir: c.Keyring.FileDir, PassphraseEnv: c.Keyring.PassphraseEnv}
+}
+
+// Result is one measured sync.
+type Result struct {
+	Wall       time.Duration
+	MaxRSS     int64 // bytes, peak resident set of the process (0 in-process)
+	Allocs     int64 // heap objects allocated (in-process runs only)
+	AllocBytes int64
+	StoreBytes int64 // the database with its WAL, after the run
+	Counts     store.Counts
+	Outcome    string
+	Error      string
+}
+
+// RunBinary runs `bin --config CONFIG run-now --json sim` and measures it
+// from outside.
+func (a *Agent) RunBinary(ctx context.Context, bin string) (Result, error) {
+	cmd := exec.CommandContext(ctx, bin, "--config", a.Config, "run-now", "--json", "sim")
+	cmd.Env = append(os.Environ(), PassphraseEnv+"="+passphrase)
+	r, out, errs, err := measured(cmd)
+	var rep engine.Report
+	if jerr := json.Unmarshal([]byte(strings.TrimSpace(out)), &rep); jerr != nil {
+		return r, fmt.Errorf("agent run-now: %v: %s%s", errors.Join(err, jerr), out, errs)
+	}
+	r.Counts, r.Outcome, r.Error = rep.Counts, rep.Outcome, rep.Error
+	r.StoreBytes = FilesSize(filepath.Join(a.Dir, "data", store.FileName))
+	return r, nil
+}
+
+// measured runs cmd and measures it from outside: wall time and peak RSS.
+func measured(cmd *exec.Cmd) (r Result, stdout, stderr string, err error) {
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err = cmd.Run()
+	r.Wall = time.Since(start)
+	if cmd.ProcessState != nil {
+		r.MaxRSS = maxRSS(cmd.ProcessState)
+	}
+	return r, out.String(), errb.String(), err
+}
+
+// RunInProcess runs the integration the way run-now does, in this
+// process, and counts the heap allocations it makes (the simulator's,
+// if it runs here too, are included: about one per page of users).
+func (a *Agent) RunInProcess(ctx context.Context) (Result, error) {
+	cfg, err := config.Load(a.Config)
+	if err != nil {
+		return Result{}, err
+	}
+	samples := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(samples)
+	objs, bytes := samples[0].Value.Uint64(), samples[1].Value.Uint64()
+	start := time.Now()
+	st, err := store.Open(ctx, cfg.Agent.DataDir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer st.Close()
+	creds := credentials.Open(credentialOptions(cfg))
+	defer creds.Close()
+	rn := &runner.Runner{Config: cfg, Store: st, Secrets: creds, UserAgent: "agent/bench"}
+	rep, err := rn.Run(ctx, "sim", engine.Options{Trigger: engine.TriggerManual})
+	r := Result{Wall: time.Since(start), Counts: rep.Counts, Outcome: rep.Outcome, Error: rep.Error}
+	metrics.Read(samples)
+	r.Allocs, r.AllocBytes = int64(samples[0].Value.Uint64()-objs), int64(samples[1].Value.Uint64()-bytes)
+	r.StoreBytes = FilesSize(st.Path())
+	return r, err
+}
+
+// FilesSize is the size of an SQLite database with its -wal and -shm.
+func FilesSize(db string) int64 {
+	var n int64
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// Scenario is one sync of the bench: the simulator's generation for it,
+// and the counts a correct sync reports.
+type Scenario struct {
+	Key   string // a short name: first, nochange, churn
+	Name  string
+	Set   func(*vendorsim.Config)
+	Check func(n vendorsim.Census, c store.Counts) bool
+}
+
+// Scenarios are the bench's three syncs, in order, on one store: a first
+// sync (all creates), a no-change resync, a resync with 1% changed, 1%
+// removed and 1% added.
+var Scenarios = []Scenario{
+	{"first", "first sync", func(c *vendorsim.Config) { c.Generation, c.Churn = 0, vendorsim.Churn{} },
+		func(n vendorsim.Census, c store.Counts) bool {
+			return c == store.Counts{Fetched: n.Listed, Created: n.Listed}
+		}},
+	{"nochange", "no-change resync", func(c *vendorsim.Config) { c.Generation, c.Churn = 0, vendorsim.Churn{} },
+		func(n vendorsim.Census, c store.Counts) bool {
+			return c == store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
+		}},
+	{"churn", "1% churn resync", func(c *vendorsim.Config) {
+		c.Generation, c.Churn = 1, vendorsim.Churn{Changed: 1, Removed: 1, Added: 1}
+	}, func(n vendorsim.Census, c store.Counts) bool {
+		return c == store.Counts{Fetched: n.Listed, Created: n.Added, Updated: n.Changed, Deactivated: n.Removed,
+			Unchanged: n.Listed - n.Added - n.Changed}
+	}},
+}
