@@ -247,11 +247,14 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			if r.spec.Deactivate && !e.active {
 				w.Status = store.Inactive
 			}
-			// One history row says "created"; the first values are the
-			// record's, and every later change keeps the old value.
-			w.Changes = []store.FieldChange{{New: "created"}}
+			// The record's created_run is its creation in the history
+			// (store.Changes lists it); its first values are the record's,
+			// and every later change keeps the old value. A creation needs
+			// no seen mark either: the store knows this run made it.
 			writes = append(writes, w)
 			c.Created++
+			exists[i] = true
+			continue
 		case old.Data == w.Data:
 			c.Unchanged++
 		case r.spec.Preference == CreateOnly:

@@ -24,11 +24,13 @@ const stagedLimit = 50
 
 // scope is the WHERE clause selecting one kind's records of the
 // integration, with its arguments.
+// Records this run created are left out: they were seen, need no status
+// change and no seen bookkeeping, and are not marked in the seen table.
 func (y *Sync) scope(kind Kind, application string) (string, []any) {
 	if kind == SaaSUser {
-		return `t.integration = ? AND t.application = ?`, []any{y.integration, application}
+		return `t.integration = ? AND t.application = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, application, y.runID}
 	}
-	return `t.integration = ?`, []any{y.integration}
+	return `t.integration = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, y.runID}
 }
 
 // The seen-table joins; t is the target table's alias.

@@ -98,10 +98,20 @@ type Change struct {
 	At          time.Time
 }
 
-// Changes lists an integration's change history, oldest first; key "" means all records.
+// Changes lists an integration's change history, oldest first; key "" means
+// all records. A record's creation is its created_run (field "" and new
+// "created"), kept on the record rather than as a history row of its own.
 func (s *Store) Changes(ctx context.Context, integration, key string) ([]Change, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, application, key, field, coalesce(old, ''), coalesce(new, ''), at
-		FROM changes WHERE integration = ? AND (? = '' OR key = ?) ORDER BY id`, integration, key, key)
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT run_id, kind, application, key, field, coalesce(old, ''), coalesce(new, ''), at, 1 AS ord, id
+			FROM changes WHERE integration = ? AND (? = '' OR key = ?)
+		UNION ALL
+		SELECT created_run, 'person', '', key, '', '', 'created', created_at, 0, 0
+			FROM people WHERE integration = ? AND (? = '' OR key = ?) AND created_run IS NOT NULL
+		UNION ALL
+		SELECT created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
+			FROM saas_users WHERE integration = ? AND (? = '' OR key = ?) AND created_run IS NOT NULL
+		ORDER BY 8, 9, 10`, integration, key, key, integration, key, key, integration, key, key)
 	if err != nil {
 		return nil, fmt.Errorf("store: changes of %s: %w", integration, err)
 	}
@@ -110,7 +120,8 @@ func (s *Store) Changes(ctx context.Context, integration, key string) ([]Change,
 	for rows.Next() {
 		var c Change
 		var at string
-		if err := rows.Scan(&c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at); err != nil {
+		var ord, id int64
+		if err := rows.Scan(&c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at, &ord, &id); err != nil {
 			return nil, fmt.Errorf("store: changes of %s: %w", integration, err)
 		}
 		c.At = parseTime(sql.NullString{String: at, Valid: true})

@@ -241,7 +241,10 @@ func migrateOne(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 }
 
 // timeText renders times the one way the store keeps them.
-func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// Fixed width, so that the text sorts as the time does (ORDER BY).
+func timeText(t time.Time) string { return t.UTC().Format(storeTime) }
+
+const storeTime = "2006-01-02T15:04:05.000000000Z07:00"
 
 func parseTime(s sql.NullString) time.Time {
 	if !s.Valid || s.String == "" {
