@@ -9,7 +9,7 @@ import (
 
 // StatusPlan is what the end of a complete fetch would change for one kind.
 type StatusPlan struct {
-	Active     int      // active records before the change
+	Active     int      // active records before the run (counted only when something would be deactivated)
 	Deactivate int      // active records missing from the fetch or inactive at the source
 	Reactivate int      // inactive records seen active
 	Staged     []string // the first keys that would be deactivated, for the report
@@ -22,10 +22,16 @@ type StatusPlan struct {
 // stagedLimit bounds the keys a plan lists.
 const stagedLimit = 50
 
+// Scope names one kind of record the commit covers.
+type Scope struct {
+	Kind        Kind
+	Application string
+}
+
 // scope is the WHERE clause selecting one kind's records of the
-// integration, with its arguments.
-// Records this run created are left out: they were seen, need no status
-// change and no seen bookkeeping, and are not marked in the seen table.
+// integration, with its arguments. Records this run created are left out:
+// they were seen, need no status change and no seen bookkeeping, and are
+// not marked in the seen table.
 func (y *Sync) scope(kind Kind, application string) (string, []any) {
 	if kind == SaaSUser {
 		return `t.integration = ? AND t.application = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, application, y.runID}
@@ -33,16 +39,17 @@ func (y *Sync) scope(kind Kind, application string) (string, []any) {
 	return `t.integration = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, y.runID}
 }
 
-// The seen-table joins; t is the target table's alias.
-const (
-	seenActive = `EXISTS (SELECT 1 FROM temp.seen s WHERE s.kind = ? AND s.application = ? AND s.key = t.key AND s.active = 1)`
-	seenAny    = `EXISTS (SELECT 1 FROM temp.seen s WHERE s.kind = ? AND s.application = ? AND s.key = t.key)`
-)
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
 
-// Plan computes the status changes a complete fetch implies, in one scan
-// of the integration's records, without writing anything.
-// The commit reuses it: the integration's lock keeps anyone else from
-// changing these records in between.
+// Plan computes the status changes a complete fetch implies, without
+// touching the store: one scan of the integration's records collects the
+// few that change (TEMP delta), and everything after works on those. The
+// commit reuses it: the integration's lock keeps anyone else from changing
+// these records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
 	p, err := y.plan(ctx, y.conn, kind, application)
 	if err == nil {
@@ -54,53 +61,58 @@ func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusP
 	return p, err
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application string) (StatusPlan, error) {
 	var p StatusPlan
+	fail := func(err error) (StatusPlan, error) { return p, fmt.Errorf("store: plan %s: %w", kind, err) }
 	where, args := y.scope(kind, application)
-	// LEFT JOIN on the seen table's primary key: one probe per record.
-	q := `SELECT
-		coalesce(sum(t.status = 'active'), 0),
-		coalesce(sum(t.status = 'active' AND coalesce(s.active, 0) = 0), 0),
-		coalesce(sum(t.status = 'inactive' AND s.active = 1), 0),
-		coalesce(sum(s.key IS NULL AND t.seen_until IS NULL), 0),
-		coalesce(sum(s.key IS NOT NULL AND t.seen_until IS NOT NULL), 0)
-		FROM ` + kind.table() + ` t LEFT JOIN temp.seen s ON s.kind = ? AND s.application = ? AND s.key = t.key
-		WHERE ` + where
-	all := append([]any{string(kind), application}, args...)
-	if err := db.QueryRowContext(ctx, q, all...).Scan(&p.Active, &p.Deactivate, &p.Reactivate, &p.newlyMissing, &p.returning); err != nil {
-		return p, fmt.Errorf("store: plan %s: %w", kind, err)
+	if _, err := db.ExecContext(ctx, `DELETE FROM temp.delta WHERE kind = ? AND application = ?`, string(kind), application); err != nil {
+		return fail(err)
 	}
-	if p.Deactivate > 0 {
-		args = append(args, string(kind), application)
-		rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT t.key FROM %s t WHERE %s AND t.status = 'active' AND NOT %s ORDER BY t.key LIMIT %d`,
-			kind.table(), where, seenActive, stagedLimit), args...)
-		if err != nil {
-			return p, fmt.Errorf("store: plan %s: %w", kind, err)
+	// LEFT JOIN on the seen table's primary key: one probe per record.
+	q := `INSERT INTO temp.delta (kind, application, key, status, seen, seen_active, seen_until_null)
+		SELECT ?, ?, t.key, t.status, s.key IS NOT NULL, coalesce(s.active, 0), t.seen_until IS NULL
+		FROM ` + kind.table() + ` t LEFT JOIN temp.seen s ON s.kind = ? AND s.application = ? AND s.key = t.key
+		WHERE ` + where + ` AND (
+			(t.status = 'active' AND coalesce(s.active, 0) = 0) OR (t.status = 'inactive' AND s.active = 1) OR
+			(s.key IS NULL AND t.seen_until IS NULL) OR (s.key IS NOT NULL AND t.seen_until IS NOT NULL))`
+	all := append([]any{string(kind), application, string(kind), application}, args...)
+	if _, err := db.ExecContext(ctx, q, all...); err != nil {
+		return fail(err)
+	}
+	err := db.QueryRowContext(ctx, `SELECT
+		coalesce(sum(status = 'active' AND seen_active = 0), 0),
+		coalesce(sum(status = 'inactive' AND seen_active = 1), 0),
+		coalesce(sum(seen = 0 AND seen_until_null = 1), 0),
+		coalesce(sum(seen = 1 AND seen_until_null = 0), 0)
+		FROM temp.delta WHERE kind = ? AND application = ?`, string(kind), application).
+		Scan(&p.Deactivate, &p.Reactivate, &p.newlyMissing, &p.returning)
+	if err != nil {
+		return fail(err)
+	}
+	if p.Deactivate == 0 {
+		return p, nil
+	}
+	// The guard needs the active count; only then is it worth a count.
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND t.status = 'active'`, args...).Scan(&p.Active); err != nil {
+		return fail(err)
+	}
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND status = 'active' AND seen_active = 0 ORDER BY key LIMIT %d`, stagedLimit),
+		string(kind), application)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return fail(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				return p, fmt.Errorf("store: plan %s: %w", kind, err)
-			}
-			p.Staged = append(p.Staged, k)
-		}
-		if err := rows.Err(); err != nil {
-			return p, fmt.Errorf("store: plan %s: %w", kind, err)
-		}
+		p.Staged = append(p.Staged, k)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
 	}
 	return p, nil
-}
-
-// Scope names one kind of record the commit covers.
-type Scope struct {
-	Kind        Kind
-	Application string
 }
 
 // Commit ends a successful run in one transaction: when applyStatus, the
@@ -131,6 +143,8 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 	return nil
 }
 
+// commitScope applies one scope's plan; every statement works on the few
+// keys in the delta table, found through the primary key.
 func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess, now string, applyStatus bool) error {
 	p, ok := y.plans[sc]
 	if !ok {
@@ -140,44 +154,53 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		}
 	}
 	table := sc.Kind.table()
-	where, args := y.scope(sc.Kind, sc.Application)
-	seenArgs := []any{string(sc.Kind), sc.Application}
-	exec := func(q string, pre ...any) error {
-		all := append(append(append([]any{}, pre...), args...), seenArgs...)
-		_, err := tx.ExecContext(ctx, q, all...)
+	target := `t.integration = ?`
+	targetArgs := []any{y.integration}
+	if sc.Kind == SaaSUser {
+		target += ` AND t.application = ?`
+		targetArgs = append(targetArgs, sc.Application)
+	}
+	// keys selects the delta's keys meeting cond, for "t.key IN (...)".
+	keys := func(cond string) string {
+		return `t.key IN (SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND ` + cond + `)`
+	}
+	deltaArgs := []any{string(sc.Kind), sc.Application}
+	update := func(set string, setArgs []any, cond string) error {
+		args := append(append(append([]any{}, setArgs...), targetArgs...), deltaArgs...)
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` AS t SET `+set+` WHERE `+target+` AND `+keys(cond), args...)
 		return err
 	}
 	hist := func(cond, old, new string) error {
-		return exec(`INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
-			SELECT ?, t.integration, ?, ?, t.key, 'status', ?, ?, ? FROM `+table+` t WHERE `+where+` AND `+cond,
-			y.runID, string(sc.Kind), sc.Application, old, new, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
+			SELECT ?, ?, kind, application, key, 'status', ?, ?, ? FROM temp.delta WHERE kind = ? AND application = ? AND `+cond,
+			y.runID, y.integration, old, new, now, string(sc.Kind), sc.Application)
+		return err
 	}
+	const deact, react = `status = 'active' AND seen_active = 0`, `status = 'inactive' AND seen_active = 1`
 	if applyStatus && p.Deactivate > 0 {
-		deact := `t.status = 'active' AND NOT ` + seenActive
 		if err := hist(deact, Active, Inactive); err != nil {
 			return fmt.Errorf("deactivation history: %w", err)
 		}
-		if err := exec(`UPDATE `+table+` AS t SET status = 'inactive', deactivated_at = ?, updated_at = ? WHERE `+where+` AND `+deact, now, now); err != nil {
+		if err := update(`status = 'inactive', deactivated_at = ?, updated_at = ?`, []any{now, now}, deact); err != nil {
 			return fmt.Errorf("deactivate: %w", err)
 		}
 	}
 	if applyStatus && p.Reactivate > 0 {
-		react := `t.status = 'inactive' AND ` + seenActive
 		if err := hist(react, Inactive, Active); err != nil {
 			return fmt.Errorf("reactivation history: %w", err)
 		}
-		if err := exec(`UPDATE `+table+` AS t SET status = 'active', deactivated_at = NULL, updated_at = ? WHERE `+where+` AND `+react, now); err != nil {
+		if err := update(`status = 'active', deactivated_at = NULL, updated_at = ?`, []any{now}, react); err != nil {
 			return fmt.Errorf("reactivate: %w", err)
 		}
 	}
 	// Records this run did not see were last seen by the previous success.
 	if p.newlyMissing > 0 {
-		if err := exec(`UPDATE `+table+` AS t SET seen_until = ? WHERE `+where+` AND t.seen_until IS NULL AND NOT `+seenAny, prevSuccess); err != nil {
+		if err := update(`seen_until = ?`, []any{prevSuccess}, `seen = 0 AND seen_until_null = 1`); err != nil {
 			return fmt.Errorf("seen bookkeeping: %w", err)
 		}
 	}
 	if p.returning > 0 {
-		if err := exec(`UPDATE ` + table + ` AS t SET seen_until = NULL WHERE ` + where + ` AND t.seen_until IS NOT NULL AND ` + seenAny); err != nil {
+		if err := update(`seen_until = NULL`, nil, `seen = 1 AND seen_until_null = 0`); err != nil {
 			return fmt.Errorf("seen bookkeeping: %w", err)
 		}
 	}

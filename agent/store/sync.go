@@ -87,7 +87,12 @@ func (s *Store) BeginSync(ctx context.Context, integration, runID string, dryRun
 CREATE TEMP TABLE IF NOT EXISTS seen (
 	kind TEXT NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL,
 	PRIMARY KEY (kind, application, key)) WITHOUT ROWID;
-DELETE FROM temp.seen;`)
+DELETE FROM temp.seen;
+CREATE TEMP TABLE IF NOT EXISTS delta (
+	kind TEXT NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL,
+	seen INTEGER NOT NULL, seen_active INTEGER NOT NULL, seen_until_null INTEGER NOT NULL,
+	PRIMARY KEY (kind, application, key)) WITHOUT ROWID;
+DELETE FROM temp.delta;`)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("store: sync %s: seen table: %w", integration, err)
@@ -97,7 +102,7 @@ DELETE FROM temp.seen;`)
 
 // Close drops the session's temp state and returns the connection.
 func (y *Sync) Close() error {
-	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.seen`)
+	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.seen; DROP TABLE IF EXISTS temp.delta`)
 	if cerr := y.conn.Close(); err == nil {
 		err = cerr
 	}
