@@ -216,6 +216,36 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	pick := func(e entry) (map[string]string, string) {
+		if kind == store.SaaSUser {
+			return e.saas, "saas_user."
+		}
+		return e.person, "user."
+	}
+	// Most records are unchanged: their hash matches and their stored data
+	// is never read. The rest (changed, or a failing field to carry over)
+	// get their stored data in one more query.
+	datas := make([][]byte, len(entries))
+	var need []string
+	for i, e := range entries {
+		ex, found := existing[e.key]
+		if (only != nil && !only[i]) || !found {
+			continue
+		}
+		if len(e.keep) > 0 {
+			need = append(need, e.key)
+			continue
+		}
+		fields, _ := pick(e)
+		datas[i] = canonical(fields, nil)
+		if !ex.HasHash || ex.Hash != store.DataHash(datas[i]) {
+			need = append(need, e.key)
+		}
+	}
+	olds, err := r.sync.LookupData(ctx, kind, app, need)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	c := r.counts(kind)
 	exists := make([]bool, len(entries))
 	var writes []store.Write
@@ -225,24 +255,25 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.SkippedByPreference++
 			continue
 		}
-		fields, prefix := e.person, "user."
-		if kind == store.SaaSUser {
-			fields, prefix = e.saas, "saas_user."
-		}
-		old, found := existing[e.key]
-		if found && len(e.keep) > 0 {
-			if err := carryOver(fields, old.Data, prefix, e.keep); err != nil {
+		fields, prefix := pick(e)
+		_, found := existing[e.key]
+		oldData, stale := olds[e.key]
+		if stale && len(e.keep) > 0 {
+			if err := carryOver(fields, oldData, prefix, e.keep); err != nil {
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 		}
-		data := canonical(fields, nil)
-		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"], Data: string(data)}
+		data := datas[i]
+		if data == nil {
+			data = canonical(fields, nil)
+		}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"]}
 		switch {
 		case !found && r.spec.Preference == UpdateOnly:
 			c.SkippedByPreference++
 			continue
 		case !found:
-			w.Create = true
+			w.Create, w.Data = true, string(data)
 			w.Status = store.Active
 			if r.spec.Deactivate && !e.active {
 				w.Status = store.Inactive
@@ -255,16 +286,16 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.Created++
 			exists[i] = true
 			continue
-		case old.Data == w.Data:
+		case !stale || oldData == string(data):
 			c.Unchanged++
 		case r.spec.Preference == CreateOnly:
 			c.SkippedByPreference++
 		default:
-			changes, err := fieldChanges(old.Data, fields)
+			changes, err := fieldChanges(oldData, fields)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
-			w.Changes = changes
+			w.Changes, w.Data = changes, string(data)
 			writes = append(writes, w)
 			c.Updated++
 		}

@@ -192,6 +192,12 @@ ALTER TABLE saas_users ADD COLUMN created_run TEXT;
 	`
 DROP INDEX IF EXISTS changes_by_run;
 `,
+	// 5: a hash of each record's data, so a resync compares eight bytes
+	// instead of reading every stored record back.
+	`
+ALTER TABLE people ADD COLUMN data_hash INTEGER;
+ALTER TABLE saas_users ADD COLUMN data_hash INTEGER;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

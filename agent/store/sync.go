@@ -33,8 +33,21 @@ func (k Kind) table() string {
 
 // Existing is what the store holds for a key, for diffing.
 type Existing struct {
-	Data   string
-	Status string
+	Hash    int64 // DataHash of the stored data
+	HasHash bool  // false for a record written before hashes were kept
+	Status  string
+}
+
+// DataHash is the 64-bit FNV-1a hash of a record's canonical data. Equal
+// hashes are taken as equal data: a collision would only hide one update,
+// with a chance of 2^-64 per changed record.
+func DataHash(data []byte) int64 {
+	h := uint64(14695981039346656037)
+	for _, c := range data {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return int64(h)
 }
 
 // FieldChange is one field's change; Field "" with New = the whole record
@@ -122,7 +135,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
 	}
 	args := []any{y.integration}
-	q := `SELECT key, data, status FROM ` + kind.table() + ` WHERE integration = ?`
+	q := `SELECT key, data_hash, status FROM ` + kind.table() + ` WHERE integration = ?`
 	if kind == SaaSUser {
 		q += ` AND application = ?`
 		args = append(args, application)
@@ -136,10 +149,47 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	for rows.Next() {
 		var k string
 		var e Existing
-		if err := rows.Scan(&k, &e.Data, &e.Status); err != nil {
+		var hash sql.NullInt64
+		if err := rows.Scan(&k, &hash, &e.Status); err != nil {
 			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
 		}
+		e.Hash, e.HasHash = hash.Int64, hash.Valid
 		out[k] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+	}
+	return out, nil
+}
+
+// LookupData returns the stored data of the given keys: for the few
+// records whose hash did not match, to diff them field by field.
+func (y *Sync) LookupData(ctx context.Context, kind Kind, application string, keys []string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	js, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+	}
+	args := []any{y.integration}
+	q := `SELECT key, data FROM ` + kind.table() + ` WHERE integration = ?`
+	if kind == SaaSUser {
+		q += ` AND application = ?`
+		args = append(args, application)
+	}
+	rows, err := y.conn.QueryContext(ctx, q+` AND key IN (SELECT value FROM json_each(?))`, append(args, string(js))...)
+	if err != nil {
+		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		}
+		out[k] = d
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
@@ -224,9 +274,9 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
 			if w.Kind == SaaSUser {
-				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, w.Status, deact, y.runID, now, now)
+				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), w.Status, deact, y.runID, now, now)
 			} else {
-				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, w.Status, deact, y.runID, now, now)
+				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), w.Status, deact, y.runID, now, now)
 			}
 			continue
 		}
@@ -235,9 +285,9 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 		}
 		st := upd[w.Kind]
 		if st == nil {
-			q := `UPDATE people SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND key = ?`
+			q := `UPDATE people SET username = ?, email = ?, data = ?, data_hash = ?, updated_at = ? WHERE integration = ? AND key = ?`
 			if w.Kind == SaaSUser {
-				q = `UPDATE saas_users SET username = ?, email = ?, data = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
+				q = `UPDATE saas_users SET username = ?, email = ?, data = ?, data_hash = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
 			}
 			var err error
 			if st, err = tx.PrepareContext(ctx, q); err != nil {
@@ -245,7 +295,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			}
 			upd[w.Kind] = st
 		}
-		args := []any{w.Username, w.Email, w.Data, now, y.integration}
+		args := []any{w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), now, y.integration}
 		if w.Kind == SaaSUser {
 			args = append(args, w.Application)
 		}
@@ -253,10 +303,10 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			return fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, status, deactivated_at, created_run, created_at, updated_at)`, 10, people); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, created_run, created_at, updated_at)`, 11, people); err != nil {
 		return fmt.Errorf("store: create people: %w", err)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, status, deactivated_at, created_run, created_at, updated_at)`, 11, saas); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, data_hash, status, deactivated_at, created_run, created_at, updated_at)`, 12, saas); err != nil {
 		return fmt.Errorf("store: create saas users: %w", err)
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)`, 9, changes); err != nil {
