@@ -43,9 +43,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	q := url.Values{}
-	// A 32 MiB page cache per connection: a resync looks up every record,
-	// and the default 2 MiB sends most of those reads to the kernel.
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-32768)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(15000)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
 	}
 	// Immediate transactions take the write lock up front, so two writers
