@@ -13,6 +13,18 @@ import (
 	"github.com/agentsync/agent/agent/lock"
 )
 
+// removeAfterTests lists folders made once per test binary (the built
+// agent), removed when every test has run.
+var removeAfterTests []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range removeAfterTests {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
 // sandbox copies config.example.toml and its example export into a temp
 // folder, so each test runs the shipped config on its own data_dir.
 type sandbox struct {

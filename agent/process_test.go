@@ -30,6 +30,7 @@ func agentBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		removeAfterTests = append(removeAfterTests, dir)
 		builtPath = filepath.Join(dir, "agent")
 		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
 		if err != nil {
