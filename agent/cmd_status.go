@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 )
@@ -44,11 +45,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -159,11 +156,7 @@ func cmdNotifications(ctx context.Context, a *app, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	_, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -245,4 +238,18 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		return e.csv(ctx, st, a.stdout)
 	}
 	return e.jsonl(ctx, st, a.stdout)
+}
+
+// configAndStore loads the config and opens its store, for the commands
+// that read the store.
+func (a *app) configAndStore(ctx context.Context) (*config.Config, *store.Store, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
 }

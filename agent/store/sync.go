@@ -122,79 +122,70 @@ func (y *Sync) Close() error {
 	return err
 }
 
-// Lookup returns the stored state of the given keys of one kind. The keys
-// travel as one JSON array (json_each), one parameter instead of a
-// thousand.
+// Lookup returns the stored state of the given keys of one kind.
 func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys []string) (map[string]Existing, error) {
 	out := make(map[string]Existing, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
-	js, err := json.Marshal(keys)
-	if err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
-	}
-	args := []any{y.integration}
-	q := `SELECT key, data_hash, status FROM ` + kind.table() + ` WHERE integration = ?`
-	if kind == SaaSUser {
-		q += ` AND application = ?`
-		args = append(args, application)
-	}
-	q += ` AND key IN (SELECT value FROM json_each(?))`
-	rows, err := y.conn.QueryContext(ctx, q, append(args, string(js))...)
-	if err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := y.byKeys(ctx, kind, application, "data_hash, status", keys, func(rows *sql.Rows) error {
 		var k string
 		var e Existing
 		var hash sql.NullInt64
 		if err := rows.Scan(&k, &hash, &e.Status); err != nil {
-			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+			return err
 		}
 		e.Hash, e.HasHash = hash.Int64, hash.Valid
 		out[k] = e
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // LookupData returns the stored data of the given keys: for the few
 // records whose hash did not match, to diff them field by field.
 func (y *Sync) LookupData(ctx context.Context, kind Kind, application string, keys []string) (map[string]string, error) {
 	out := make(map[string]string, len(keys))
+	err := y.byKeys(ctx, kind, application, "data", keys, func(rows *sql.Rows) error {
+		var k, d string
+		if err := rows.Scan(&k, &d); err != nil {
+			return err
+		}
+		out[k] = d
+		return nil
+	})
+	return out, err
+}
+
+// byKeys selects key and cols of the given keys of one kind. The keys
+// travel as one JSON array (json_each), one parameter instead of a
+// thousand.
+func (y *Sync) byKeys(ctx context.Context, kind Kind, application, cols string, keys []string, scan func(*sql.Rows) error) error {
 	if len(keys) == 0 {
-		return out, nil
+		return nil
 	}
+	fail := func(err error) error { return fmt.Errorf("store: lookup %s: %w", kind, err) }
 	js, err := json.Marshal(keys)
 	if err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		return fail(err)
 	}
 	args := []any{y.integration}
-	q := `SELECT key, data FROM ` + kind.table() + ` WHERE integration = ?`
+	q := `SELECT key, ` + cols + ` FROM ` + kind.table() + ` WHERE integration = ?`
 	if kind == SaaSUser {
 		q += ` AND application = ?`
 		args = append(args, application)
 	}
 	rows, err := y.conn.QueryContext(ctx, q+` AND key IN (SELECT value FROM json_each(?))`, append(args, string(js))...)
 	if err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		return fail(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k, d string
-		if err := rows.Scan(&k, &d); err != nil {
-			return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		if err := scan(rows); err != nil {
+			return fail(err)
 		}
-		out[k] = d
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: lookup %s: %w", kind, err)
+		return fail(err)
 	}
-	return out, nil
+	return nil
 }
 
 // ApplyPage writes one page's records and marks its keys seen, in one
