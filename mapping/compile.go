@@ -62,6 +62,14 @@ func Compile(m map[string]string) (*Mapping, error) {
 // record is still usable (a bad optional value should not drop a user).
 func (m *Mapping) Apply(rec map[string]any, env Env) (map[string]string, error) {
 	out := make(map[string]string, len(m.values))
+	err := m.Each(rec, env, func(target, value string) { out[target] = value })
+	return out, err
+}
+
+// Each is Apply without the map: it calls fn for every non-tracking field
+// that evaluates, in target order, and returns the same joined errors.
+// The engine fills its own records with it, one allocation less a user.
+func (m *Mapping) Each(rec map[string]any, env Env, fn func(target, value string)) error {
 	var errs []error
 	for _, f := range m.values {
 		v, err := f.Expr.Eval(rec, env)
@@ -69,9 +77,9 @@ func (m *Mapping) Apply(rec map[string]any, env Env) (map[string]string, error) 
 			errs = append(errs, &FieldError{Target: f.Target, Err: err})
 			continue
 		}
-		out[f.Target] = v
+		fn(f.Target, v)
 	}
-	return out, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // FieldError is one target's evaluation failure in Apply.

@@ -10,11 +10,18 @@ import (
 // It is json.Marshal's output without its reflection and HTML escaping,
 // on the hot path of every sync.
 func canonical(fields map[string]string, buf []byte) []byte {
-	keys := make([]string, 0, len(fields))
+	var scratch []string
+	return canonicalKeys(fields, buf, &scratch)
+}
+
+// canonicalKeys is canonical with a reusable slice for the sorted keys.
+func canonicalKeys(fields map[string]string, buf []byte, scratch *[]string) []byte {
+	keys := (*scratch)[:0]
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	*scratch = keys
 	buf = append(buf, '{')
 	for i, k := range keys {
 		if i > 0 {

@@ -141,18 +141,10 @@ func (r *run) keep(rec vendors.Record) bool {
 // optional field does not drop the user (that would deactivate them): the
 // field is listed in keep and its stored value carries over.
 func (r *run) mapRecord(rec vendors.Record, env mapping.Env) (entry, error) {
-	fields, err := r.spec.Mapping.Apply(rec, env)
-	e := entry{person: make(map[string]string, len(fields)), active: r.spec.Active.isActive(rec)}
-	for _, t := range mapping.FailedTargets(err) {
-		if t == mapping.TargetUsername || t == mapping.TargetEmail {
-			// An identity we could not read must not fall back to the other one.
-			return entry{}, err
-		}
-		e.keep = append(e.keep, t)
-	}
-	for t, v := range fields {
+	e := entry{person: make(map[string]string, len(r.spec.Mapping.Fields)), active: r.spec.Active.isActive(rec)}
+	err := r.spec.Mapping.Each(rec, env, func(t, v string) {
 		if v == "" {
-			continue // an empty value is an absent one: adding a mapping to nothing changes nothing
+			return // an empty value is an absent one: adding a mapping to nothing changes nothing
 		}
 		switch {
 		case strings.HasPrefix(t, "user."):
@@ -163,6 +155,13 @@ func (r *run) mapRecord(rec vendors.Record, env mapping.Env) (entry, error) {
 			}
 			e.saas[t[len("saas_user."):]] = v
 		}
+	})
+	for _, t := range mapping.FailedTargets(err) {
+		if t == mapping.TargetUsername || t == mapping.TargetEmail {
+			// An identity we could not read must not fall back to the other one.
+			return entry{}, err
+		}
+		e.keep = append(e.keep, t)
 	}
 	e.key = e.person["username"]
 	if e.key == "" {
@@ -226,6 +225,13 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 	// is never read. The rest (changed, or a failing field to carry over)
 	// get their stored data in one more query.
 	datas := make([][]byte, len(entries))
+	// One buffer holds the page's encoded records (a slice of it each).
+	arena := make([]byte, 0, 256*len(entries))
+	encode := func(fields map[string]string) []byte {
+		start := len(arena)
+		arena = canonicalKeys(fields, arena, &r.keys)
+		return arena[start:len(arena):len(arena)]
+	}
 	var need []string
 	for i, e := range entries {
 		ex, found := existing[e.key]
@@ -237,7 +243,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			continue
 		}
 		fields, _ := pick(e)
-		datas[i] = canonical(fields, nil)
+		datas[i] = encode(fields)
 		if !ex.HasHash || ex.Hash != store.DataHash(datas[i]) {
 			need = append(need, e.key)
 		}
@@ -265,7 +271,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		}
 		data := datas[i]
 		if data == nil {
-			data = canonical(fields, nil)
+			data = encode(fields)
 		}
 		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"]}
 		switch {
