@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -18,37 +17,16 @@ const (
 
 // PendingEmails returns the notifications whose e-mail is due at now: not
 // sent yet, and past the retry time of the last failed attempt. Oldest
-// first; limit <= 0 means all.
+// first; limit <= 0 means all. The retry time is compared in SQL (times are
+// stored at a fixed width), so a limit never hides a due message behind
+// ones that are waiting.
 func (s *Store) PendingEmails(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
-	q := `SELECT id, created_at, integration, event, subject, body, recipients, email_status, email_error, attempts, next_attempt_at
-		FROM notifications WHERE email_status = ? ORDER BY id`
+	q := `SELECT ` + notificationColumns + ` FROM notifications
+		WHERE email_status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, EmailPending)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending e-mails: %w", err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var created, rcpt string
-		var next sql.NullString
-		if err := rows.Scan(&n.ID, &created, &n.Integration, &n.Event, &n.Subject, &n.Body, &rcpt, &n.EmailStatus, &n.EmailError, &n.Attempts, &next); err != nil {
-			return nil, fmt.Errorf("store: pending e-mails: %w", err)
-		}
-		// Times are compared parsed: RFC 3339 text with fractions does not sort.
-		if t := parseTime(next); !t.IsZero() && t.After(now) {
-			continue
-		}
-		n.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
-		if err := json.Unmarshal([]byte(rcpt), &n.Recipients); err != nil {
-			return nil, fmt.Errorf("store: notification %d: recipients: %w", n.ID, err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return s.queryNotifications(ctx, "pending e-mails", q, EmailPending, timeText(now))
 }
 
 // EmailSentAt records a delivered e-mail.

@@ -138,3 +138,25 @@ func TestScheduledSinceAndRunningRuns(t *testing.T) {
 		t.Fatalf("running = %+v, %v", runs, err)
 	}
 }
+
+// A message waiting for its retry must not hide a due one behind a limit.
+func TestPendingEmailsLimitSkipsWaitingOnes(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	var ids []int64
+	for range 2 {
+		id, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Recipients: []string{"ops@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := st.EmailAttemptFailed(ctx, ids[0], "smtp down", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.PendingEmails(ctx, now, 1)
+	if err != nil || len(due) != 1 || due[0].ID != ids[1] {
+		t.Fatalf("PendingEmails(limit 1) = %+v, %v; want only #%d", due, err, ids[1])
+	}
+}

@@ -50,14 +50,21 @@ func (s *Store) AddNotification(ctx context.Context, n Notification) (int64, err
 
 // Notifications lists the inbox, newest first; limit <= 0 means all.
 func (s *Store) Notifications(ctx context.Context, limit int) ([]Notification, error) {
-	q := `SELECT id, created_at, integration, event, subject, body, recipients, email_status, email_error, attempts, delivered_at
-		FROM notifications ORDER BY id DESC`
+	q := `SELECT ` + notificationColumns + ` FROM notifications ORDER BY id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q)
+	return s.queryNotifications(ctx, "notifications", q)
+}
+
+const notificationColumns = `id, created_at, integration, event, subject, body, recipients, email_status, email_error, attempts, delivered_at`
+
+// queryNotifications runs q, which selects notificationColumns; what
+// names the list in errors.
+func (s *Store) queryNotifications(ctx context.Context, what, q string, args ...any) ([]Notification, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: notifications: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Notification
@@ -66,7 +73,7 @@ func (s *Store) Notifications(ctx context.Context, limit int) ([]Notification, e
 		var created, rcpt string
 		var delivered sql.NullString
 		if err := rows.Scan(&n.ID, &created, &n.Integration, &n.Event, &n.Subject, &n.Body, &rcpt, &n.EmailStatus, &n.EmailError, &n.Attempts, &delivered); err != nil {
-			return nil, fmt.Errorf("store: notifications: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		n.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
 		n.DeliveredAt = parseTime(delivered)

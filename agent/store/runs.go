@@ -125,16 +125,21 @@ func (s *Store) Runs(ctx context.Context, integration string, limit int) ([]Run,
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, integration, integration)
+	return s.queryRuns(ctx, "runs", q, integration, integration)
+}
+
+// queryRuns runs q, which selects runColumns; what names the list in errors.
+func (s *Store) queryRuns(ctx context.Context, what, q string, args ...any) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: runs: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: runs: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		out = append(out, r)
 	}

@@ -29,18 +29,5 @@ func (s *Store) ScheduledSince(ctx context.Context, integration, spec string, no
 // RunningRuns lists the runs recorded as running, oldest first: runs in
 // progress, or left by a process that died (see FailInterrupted).
 func (s *Store) RunningRuns(ctx context.Context) ([]Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE outcome = ? ORDER BY started_at, id`, OutcomeRunning)
-	if err != nil {
-		return nil, fmt.Errorf("store: running runs: %w", err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: running runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.queryRuns(ctx, "running runs", `SELECT `+runColumns+` FROM runs WHERE outcome = ? ORDER BY started_at, id`, OutcomeRunning)
 }
