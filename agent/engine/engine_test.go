@@ -399,3 +399,52 @@ func TestCreatedByAFailedRunHasNoSyncTime(t *testing.T) {
 		return nil
 	})
 }
+
+// A source that lists a user on two pages: the later listing wins, once,
+// whether the store was empty (the first sync writes without lookups) or
+// not, and the repeat costs nobody their status.
+func TestUserRepeatedOnTwoPages(t *testing.T) {
+	for _, mode := range []string{ModeUsers, ModeSaaSUsers} {
+		for _, first := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/first=%v", mode, first), func(t *testing.T) {
+				st := openStore(t)
+				sp := spec(t, mode)
+				if !first {
+					runOK(t, st, sp, pages{recs: users(6)[:4]})
+				}
+				recs := users(6)
+				recs[1]["status"] = "inactive" // the later listing says active: it wins
+				again := user(2, "active")
+				again["name"] = "Renamed"
+				recs = append(recs, again) // page 4: user2 again, after its page 1
+				rep := runOK(t, st, sp, pages{recs: recs})
+				want := store.Counts{Fetched: 7, Created: 6, Updated: 1}
+				if !first {
+					want = store.Counts{Fetched: 7, Created: 2, Updated: 1, Unchanged: 4}
+				}
+				if rep.Counts != want {
+					t.Errorf("counts = %+v, want %+v", rep.Counts, want)
+				}
+				var name string
+				n := 0
+				st.Records(context.Background(), "acme", store.Person, func(r store.Record) error {
+					n++
+					if r.Key == "user2@example.com" {
+						name = r.Fields["full_name"]
+					}
+					if r.Status != store.Active {
+						t.Errorf("%s is %s", r.Key, r.Status)
+					}
+					return nil
+				})
+				if n != 6 || name != "Renamed" {
+					t.Errorf("%d people, user2's name %q; want 6 and the later listing", n, name)
+				}
+				again2 := runOK(t, st, sp, pages{recs: recs})
+				if again2.Counts.Deactivated != 0 || again2.Counts.Created != 0 {
+					t.Errorf("resync counts = %+v", again2.Counts)
+				}
+			})
+		}
+	}
+}

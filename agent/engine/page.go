@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -105,18 +106,43 @@ func (r *run) page(ctx context.Context, p vendors.Page) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	// A page written without lookups (the first sync) that repeats a
+	// record of an earlier page is diffed again, with lookups.
+	counts := r.rep.Counts
+	var saasCounts store.Counts
+	if r.rep.SaaSCounts != nil {
+		saasCounts = *r.rep.SaaSCounts
+	}
+	for {
+		writes, seen, err := r.diffPage(ctx, entries)
+		if err == nil {
+			err = r.sync.ApplyPage(ctx, writes, seen)
+		}
+		if !errors.Is(err, store.ErrNotFresh) {
+			return err
+		}
+		r.log.Warn("the source lists a user on two pages; the later record wins", "page", p.Number)
+		r.rep.Counts = counts
+		if r.rep.SaaSCounts != nil {
+			*r.rep.SaaSCounts = saasCounts
+		}
+	}
+}
+
+// diffPage diffs a page's entries for every kind the mode writes.
+func (r *run) diffPage(ctx context.Context, entries []entry) ([]store.Write, []store.Seen, error) {
 	writes, seen, ok, err := r.diff(ctx, store.Person, "", entries, nil)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if r.spec.Mode == ModeSaaSUsers {
 		sw, ss, _, err := r.diff(ctx, store.SaaSUser, r.spec.Application, entries, ok)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		writes, seen = append(writes, sw...), append(seen, ss...)
 	}
-	return r.sync.ApplyPage(ctx, writes, seen)
+	return writes, seen, nil
 }
 
 // tally applies f to the person counts and, in SaaS mode, the SaaS counts:
@@ -211,9 +237,21 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			keys = append(keys, e.key)
 		}
 	}
-	existing, err := r.sync.Lookup(ctx, kind, app, keys)
+	looked, err := r.sync.Lookup(ctx, kind, app, keys)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	// existing[i] is entry i's stored state (keys skip the entries not in only).
+	existing := looked
+	if only != nil {
+		existing = make([]store.Existing, len(entries))
+		j := 0
+		for i := range entries {
+			if only[i] {
+				existing[i] = looked[j]
+				j++
+			}
+		}
 	}
 	pick := func(e entry) (map[string]string, string) {
 		if kind == store.SaaSUser {
@@ -232,23 +270,23 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		arena = canonicalKeys(fields, arena, &r.keys)
 		return arena[start:len(arena):len(arena)]
 	}
-	var need []string
+	var need []int64
 	for i, e := range entries {
-		ex, found := existing[e.key]
-		if (only != nil && !only[i]) || !found {
+		ex := existing[i]
+		if (only != nil && !only[i]) || !ex.Found {
 			continue
 		}
 		if len(e.keep) > 0 {
-			need = append(need, e.key)
+			need = append(need, ex.ID)
 			continue
 		}
 		fields, _ := pick(e)
 		datas[i] = encode(fields)
 		if !ex.HasHash || ex.Hash != store.DataHash(datas[i]) {
-			need = append(need, e.key)
+			need = append(need, ex.ID)
 		}
 	}
-	olds, err := r.sync.LookupData(ctx, kind, app, need)
+	olds, err := r.sync.LookupData(ctx, kind, need)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -262,8 +300,9 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			continue
 		}
 		fields, prefix := pick(e)
-		_, found := existing[e.key]
-		oldData, stale := olds[e.key]
+		ex := existing[i]
+		oldData, stale := olds[ex.ID]
+		stale = stale && ex.Found
 		if stale && len(e.keep) > 0 {
 			if err := carryOver(fields, oldData, prefix, e.keep); err != nil {
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
@@ -273,12 +312,12 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		if data == nil {
 			data = encode(fields)
 		}
-		w := store.Write{Kind: kind, Application: app, Key: e.key, Username: fields["username"], Email: fields["email"]}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID}
 		switch {
-		case !found && r.spec.Preference == UpdateOnly:
+		case !ex.Found && r.spec.Preference == UpdateOnly:
 			c.SkippedByPreference++
 			continue
-		case !found:
+		case !ex.Found:
 			w.Create, w.Data = true, string(data)
 			w.Status = store.Active
 			if r.spec.Deactivate && !e.active {
@@ -292,6 +331,23 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.Created++
 			exists[i] = true
 			continue
+		case ex.CreatedNow && r.spec.Deactivate && ex.Active != e.active:
+			// Listed again with another status: this run created it, so
+			// the end of the run will not look at it; the later listing wins now.
+			w.Status, w.Data = store.Inactive, string(data)
+			if e.active {
+				w.Status = store.Active
+			}
+			if stale && oldData != string(data) {
+				changes, err := fieldChanges(oldData, fields)
+				if err != nil {
+					return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+				}
+				w.Changes = changes
+			}
+			w.Changes = append(w.Changes, store.FieldChange{Field: "status", Old: statusText(ex.Active), New: w.Status})
+			writes = append(writes, w)
+			c.Updated++
 		case !stale || oldData == string(data):
 			c.Unchanged++
 		case r.spec.Preference == CreateOnly:
@@ -306,9 +362,16 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.Updated++
 		}
 		exists[i] = true
-		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Active: e.active})
+		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Existing: ex, Active: e.active})
 	}
 	return writes, seen, exists, nil
+}
+
+func statusText(active bool) string {
+	if active {
+		return store.Active
+	}
+	return store.Inactive
 }
 
 // carryOver copies the stored values of the failed targets of this kind.

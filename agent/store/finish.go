@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -30,13 +31,10 @@ type Scope struct {
 
 // scope is the WHERE clause selecting one kind's records of the
 // integration, with its arguments. Records this run created are left out:
-// they were seen, need no status change and no seen bookkeeping, and are
-// not marked in the seen table.
+// they were seen, need no status change and no seen bookkeeping.
 func (y *Sync) scope(kind Kind, application string) (string, []any) {
-	if kind == SaaSUser {
-		return `t.integration = ? AND t.application = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, application, y.runID}
-	}
-	return `t.integration = ? AND coalesce(t.created_run, '') <> ?`, []any{y.integration, y.runID}
+	where, args := y.where(kind, application)
+	return where + ` AND coalesce(t.created_run, '') <> ?`, append(args, y.runID)
 }
 
 type querier interface {
@@ -46,10 +44,11 @@ type querier interface {
 }
 
 // Plan computes the status changes a complete fetch implies, without
-// touching the store: one scan of the integration's records collects the
-// few that change (TEMP delta), and everything after works on those. The
-// commit reuses it: the integration's lock keeps anyone else from changing
-// these records in between.
+// touching the store. The pages left in TEMP delta the listed records
+// whose status or bookkeeping changes; Plan adds the records the fetch did
+// not list, which it looks for only when the run saw fewer records than
+// the store holds. The commit reuses the plan: the integration's lock
+// keeps anyone else from changing these records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
 	p, err := y.plan(ctx, y.conn, kind, application)
 	if err == nil {
@@ -64,19 +63,7 @@ func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusP
 func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application string) (StatusPlan, error) {
 	var p StatusPlan
 	fail := func(err error) (StatusPlan, error) { return p, fmt.Errorf("store: plan %s: %w", kind, err) }
-	where, args := y.scope(kind, application)
-	if _, err := db.ExecContext(ctx, `DELETE FROM temp.delta WHERE kind = ? AND application = ?`, string(kind), application); err != nil {
-		return fail(err)
-	}
-	// LEFT JOIN on the seen table's primary key: one probe per record.
-	q := `INSERT INTO temp.delta (kind, application, key, status, seen, seen_active, seen_until_null)
-		SELECT ?, ?, t.key, t.status, s.key IS NOT NULL, coalesce(s.active, 0), t.seen_until IS NULL
-		FROM ` + kind.table() + ` t LEFT JOIN temp.seen s ON s.kind = ? AND s.application = ? AND s.key = t.key
-		WHERE ` + where + ` AND (
-			(t.status = 'active' AND coalesce(s.active, 0) = 0) OR (t.status = 'inactive' AND s.active = 1) OR
-			(s.key IS NULL AND t.seen_until IS NULL) OR (s.key IS NOT NULL AND t.seen_until IS NOT NULL))`
-	all := append([]any{string(kind), application, string(kind), application}, args...)
-	if _, err := db.ExecContext(ctx, q, all...); err != nil {
+	if err := y.missing(ctx, db, kind, application); err != nil {
 		return fail(err)
 	}
 	err := db.QueryRowContext(ctx, `SELECT
@@ -84,7 +71,7 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 		coalesce(sum(status = 'inactive' AND seen_active = 1), 0),
 		coalesce(sum(seen = 0 AND seen_until_null = 1), 0),
 		coalesce(sum(seen = 1 AND seen_until_null = 0), 0)
-		FROM temp.delta WHERE kind = ? AND application = ?`, string(kind), application).
+		FROM temp.delta WHERE kind = ?`, string(kind)).
 		Scan(&p.Deactivate, &p.Reactivate, &p.newlyMissing, &p.returning)
 	if err != nil {
 		return fail(err)
@@ -93,11 +80,12 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 		return p, nil
 	}
 	// The guard needs the active count; only then is it worth a count.
+	where, args := y.scope(kind, application)
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND t.status = 'active'`, args...).Scan(&p.Active); err != nil {
 		return fail(err)
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND status = 'active' AND seen_active = 0 ORDER BY key LIMIT %d`, stagedLimit),
-		string(kind), application)
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND status = 'active' AND seen_active = 0 ORDER BY key LIMIT %d`, stagedLimit),
+		string(kind))
 	if err != nil {
 		return fail(err)
 	}
@@ -113,6 +101,57 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 		return fail(err)
 	}
 	return p, nil
+}
+
+// missing puts into TEMP delta the records of the scope the fetch did not
+// list and whose status or bookkeeping that changes (active ones, or seen
+// by the latest success). When the run listed as many records as the
+// store held, nobody is missing and nothing is scanned.
+func (y *Sync) missing(ctx context.Context, db querier, kind Kind, application string) error {
+	ks := y.kind(kind)
+	where, args := y.where(kind, application)
+	var total int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where, args...).Scan(&total); err != nil {
+		return err
+	}
+	if total-ks.created <= ks.seen.count() {
+		return nil
+	}
+	where, args = y.scope(kind, application)
+	rows, err := db.QueryContext(ctx, `SELECT t.id FROM `+kind.table()+` t WHERE `+where+` AND (t.status = 'active' OR t.seen_until IS NULL)`, args...)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if !ks.seen.has(id) {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 10_000)
+		js, err := json.Marshal(ids[:n])
+		if err != nil {
+			return err
+		}
+		ids = ids[n:]
+		_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)
+			SELECT ?, t.id, ?, t.key, t.status, 0, 0, t.seen_until IS NULL FROM `+kind.table()+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
+			string(kind), application, string(js))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Commit ends a successful run in one transaction: when applyStatus, the
@@ -154,26 +193,16 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		}
 	}
 	table := sc.Kind.table()
-	target := `t.integration = ?`
-	targetArgs := []any{y.integration}
-	if sc.Kind == SaaSUser {
-		target += ` AND t.application = ?`
-		targetArgs = append(targetArgs, sc.Application)
-	}
-	// keys selects the delta's keys meeting cond, for "t.key IN (...)".
-	keys := func(cond string) string {
-		return `t.key IN (SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND ` + cond + `)`
-	}
-	deltaArgs := []any{string(sc.Kind), sc.Application}
+	// The delta's ids meeting cond, found through the primary key.
 	update := func(set string, setArgs []any, cond string) error {
-		args := append(append(append([]any{}, setArgs...), targetArgs...), deltaArgs...)
-		_, err := tx.ExecContext(ctx, `UPDATE `+table+` AS t SET `+set+` WHERE `+target+` AND `+keys(cond), args...)
+		args := append(append([]any{}, setArgs...), string(sc.Kind))
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id IN (SELECT id FROM temp.delta WHERE kind = ? AND `+cond+`)`, args...)
 		return err
 	}
 	hist := func(cond, old, new string) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
-			SELECT ?, ?, kind, application, key, 'status', ?, ?, ? FROM temp.delta WHERE kind = ? AND application = ? AND `+cond,
-			y.runID, y.integration, old, new, now, string(sc.Kind), sc.Application)
+			SELECT ?, ?, kind, application, key, 'status', ?, ?, ? FROM temp.delta WHERE kind = ? AND `+cond+` ORDER BY key`,
+			y.runID, y.integration, old, new, now, string(sc.Kind))
 		return err
 	}
 	const deact, react = `status = 'active' AND seen_active = 0`, `status = 'inactive' AND seen_active = 1`

@@ -198,6 +198,53 @@ DROP INDEX IF EXISTS changes_by_run;
 ALTER TABLE people ADD COLUMN data_hash INTEGER;
 ALTER TABLE saas_users ADD COLUMN data_hash INTEGER;
 `,
+	// 6: records get an integer id. A run keeps the ids it saw in a bitmap
+	// (an eighth of a byte a record) instead of a TEMP row per key, the
+	// key lookup is a narrow index, and a creation appends to the table.
+	// username and email were never read: they are in data. A creation
+	// leaves updated_at NULL.
+	`
+CREATE TABLE people_v6 (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_run    TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT -- NULL: not changed since its creation
+);
+INSERT INTO people_v6 (integration, key, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at)
+	SELECT integration, key, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at
+	FROM people ORDER BY integration, key;
+DROP TABLE people;
+ALTER TABLE people_v6 RENAME TO people;
+CREATE UNIQUE INDEX people_by_key ON people(integration, key);
+
+CREATE TABLE saas_users_v6 (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,
+	application    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_run    TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT -- NULL: not changed since its creation
+);
+INSERT INTO saas_users_v6 (integration, application, key, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at)
+	SELECT integration, application, key, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at
+	FROM saas_users ORDER BY integration, application, key;
+DROP TABLE saas_users;
+ALTER TABLE saas_users_v6 RENAME TO saas_users;
+CREATE UNIQUE INDEX saas_users_by_key ON saas_users(integration, application, key);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

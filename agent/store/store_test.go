@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -166,5 +169,61 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A store written by the previous schema (5: records keyed by text) opens
+// as schema 6 with every record, its status and bookkeeping intact, and
+// the key index in place.
+func TestMigrationToIntegerIDsKeepsRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range migrations[:5] {
+		if _, err := old.ExecContext(ctx, m); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	_, err = old.ExecContext(ctx, `PRAGMA user_version = 5;
+INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at) VALUES
+	('acme', 'b@x', 'b@x', 'b@x', '{"email":"b@x"}', 7, 'inactive', '2026-01-02T00:00:00.000000000Z', 'r1', 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-02T00:00:00.000000000Z'),
+	('acme', 'a@x', 'a@x', 'a@x', '{"email":"a@x"}', NULL, 'active', NULL, NULL, 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
+INSERT INTO saas_users (integration, application, key, username, email, data, data_hash, status, created_run, created_at, updated_at) VALUES
+	('acme', 'Acme', 'a@x', 'a@x', 'a@x', '{"role":"admin"}', 9, 'active', 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	st, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []string
+	err = st.Records(ctx, "acme", Person, func(r Record) error {
+		got = append(got, r.Key+" "+r.Status+" "+r.Fields["email"]+" "+r.DeactivatedAt.Format("2006-01-02"))
+		return nil
+	})
+	if want := []string{"a@x active a@x 0001-01-01", "b@x inactive b@x 2026-01-02"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("people after the migration = %q, %v; want %q", got, err, want)
+	}
+	var n int
+	if err := st.db.QueryRowContext(ctx, `SELECT count(*) FROM saas_users WHERE integration = 'acme' AND application = 'Acme' AND key = 'a@x' AND data_hash = 9 AND created_run = 'r0'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("saas user after the migration: %d rows, %v", n, err)
+	}
+	for _, q := range []string{
+		`INSERT INTO people (integration, key, data, status, created_at) VALUES ('acme', 'a@x', '{}', 'active', 'now')`,
+		`INSERT INTO saas_users (integration, application, key, data, status, created_at) VALUES ('acme', 'Acme', 'a@x', '{}', 'active', 'now')`,
+	} {
+		if _, err := st.db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+			t.Errorf("a second record with the same key: %v; want a UNIQUE constraint error", err)
+		}
+	}
+	if err := st.IntegrityCheck(ctx); err != nil {
+		t.Error(err)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/bits"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,9 +36,15 @@ func (k Kind) table() string {
 
 // Existing is what the store holds for a key, for diffing.
 type Existing struct {
+	Found   bool
+	ID      int64
 	Hash    int64 // DataHash of the stored data
 	HasHash bool  // false for a record written before hashes were kept
-	Status  string
+	Active  bool  // the stored status is active
+	// Seen is whether the latest successful run saw the record
+	// (seen_until is NULL); CreatedNow, whether this run created it (a
+	// source listing a user twice, on two pages).
+	Seen, CreatedNow bool
 }
 
 // DataHash is the 64-bit FNV-1a hash of a record's canonical data. Equal
@@ -62,31 +71,83 @@ type Write struct {
 	Kind        Kind
 	Application string // "" for people
 	Key         string
-	Username    string
-	Email       string
+	ID          int64  // the stored record's, for an update
 	Data        string // canonical JSON of the mapped fields
 	Create      bool
-	Status      string // for a creation
+	Status      string // for a creation; for an update, a status to set ("" keeps it)
 	Changes     []FieldChange
 }
 
-// Seen marks a record as present in this run's fetch; Active is whether the
-// source says it is active.
+// Seen marks a stored record as present in this run's fetch; Active is
+// whether the source says it is active.
 type Seen struct {
 	Kind        Kind
 	Application string
 	Key         string
+	Existing    Existing
 	Active      bool
 }
 
-// Sync is one run's session on a dedicated connection: the temp table of
-// seen keys lives on it, so deactivation never needs every key in memory.
+// ErrNotFresh is returned by ApplyPage when a page written without
+// lookups (the integration had no records of the kind when the run began)
+// meets a record this run already created: a source listing a user on two
+// pages. Nothing of the page was written; diff it again with Lookup, which
+// now queries the store.
+var ErrNotFresh = errors.New("store: the source repeats a record of an earlier page")
+
+// Sync is one run's session on a dedicated connection. The ids of the
+// records the fetch saw are a bitmap per kind (125 KB a million records),
+// and the few records whose status or seen bookkeeping changes go to a
+// TEMP table: deactivation never needs every key in memory.
 type Sync struct {
 	conn        *sql.Conn
 	integration string
 	runID       string
 	dryRun      bool
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
+	kinds       map[Kind]*kindState
+}
+
+// kindState is what the run knows of one kind's records.
+type kindState struct {
+	checked bool   // fresh is known
+	fresh   bool   // no records of the kind when the run began: nothing to look up
+	created int    // records this run inserted
+	seen    bitmap // ids of stored records the fetch listed
+}
+
+func (y *Sync) kind(k Kind) *kindState {
+	if y.kinds[k] == nil {
+		y.kinds[k] = &kindState{}
+	}
+	return y.kinds[k]
+}
+
+// bitmap is a set of record ids.
+type bitmap []uint64
+
+func (b *bitmap) add(id int64) (had bool) {
+	i := int(id >> 6)
+	if i >= len(*b) {
+		*b = append(*b, make([]uint64, i+1-len(*b)+len(*b)/4)...)
+	}
+	m := uint64(1) << (id & 63)
+	had = (*b)[i]&m != 0
+	(*b)[i] |= m
+	return had
+}
+
+func (b bitmap) has(id int64) bool {
+	i := int(id >> 6)
+	return i < len(b) && b[i]&(uint64(1)<<(id&63)) != 0
+}
+
+func (b bitmap) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // BeginSync opens a session for one run. Close it when done.
@@ -97,122 +158,171 @@ func (s *Store) BeginSync(ctx context.Context, integration, runID string, dryRun
 	}
 	// TEMP lives in this connection only, spills to a temp file when large.
 	_, err = conn.ExecContext(ctx, `
-CREATE TEMP TABLE IF NOT EXISTS seen (
-	kind TEXT NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, active INTEGER NOT NULL,
-	PRIMARY KEY (kind, application, key)) WITHOUT ROWID;
-DELETE FROM temp.seen;
 CREATE TEMP TABLE IF NOT EXISTS delta (
-	kind TEXT NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL,
+	kind TEXT NOT NULL, id INTEGER NOT NULL, application TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL,
 	seen INTEGER NOT NULL, seen_active INTEGER NOT NULL, seen_until_null INTEGER NOT NULL,
-	PRIMARY KEY (kind, application, key)) WITHOUT ROWID;
+	PRIMARY KEY (kind, id)) WITHOUT ROWID;
 DELETE FROM temp.delta;`)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("store: sync %s: seen table: %w", integration, err)
+		return nil, fmt.Errorf("store: sync %s: delta table: %w", integration, err)
 	}
-	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun}, nil
+	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Kind]*kindState{}}, nil
 }
 
 // Close drops the session's temp state and returns the connection.
 func (y *Sync) Close() error {
-	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.seen; DROP TABLE IF EXISTS temp.delta`)
+	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.delta`)
 	if cerr := y.conn.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// Lookup returns the stored state of the given keys of one kind.
-func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys []string) (map[string]Existing, error) {
-	out := make(map[string]Existing, len(keys))
-	err := y.byKeys(ctx, kind, application, "data_hash, status", keys, func(rows *sql.Rows) error {
-		var k string
-		var e Existing
-		var hash sql.NullInt64
-		if err := rows.Scan(&k, &hash, &e.Status); err != nil {
-			return err
-		}
-		e.Hash, e.HasHash = hash.Int64, hash.Valid
-		out[k] = e
-		return nil
-	})
-	return out, err
-}
-
-// LookupData returns the stored data of the given keys: for the few
-// records whose hash did not match, to diff them field by field.
-func (y *Sync) LookupData(ctx context.Context, kind Kind, application string, keys []string) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	err := y.byKeys(ctx, kind, application, "data", keys, func(rows *sql.Rows) error {
-		var k, d string
-		if err := rows.Scan(&k, &d); err != nil {
-			return err
-		}
-		out[k] = d
-		return nil
-	})
-	return out, err
-}
-
-// byKeys selects key and cols of the given keys of one kind. The keys
-// travel as one JSON array (json_each), one parameter instead of a
-// thousand.
-func (y *Sync) byKeys(ctx context.Context, kind Kind, application, cols string, keys []string, scan func(*sql.Rows) error) error {
-	if len(keys) == 0 {
-		return nil
+// where selects one kind's records of the integration (alias t).
+func (y *Sync) where(kind Kind, application string) (string, []any) {
+	if kind == SaaSUser {
+		return `t.integration = ? AND t.application = ?`, []any{y.integration, application}
 	}
-	fail := func(err error) error { return fmt.Errorf("store: lookup %s: %w", kind, err) }
+	return `t.integration = ?`, []any{y.integration}
+}
+
+// Lookup returns the stored state of the given keys of one kind, in the
+// keys' order. A kind that had no records when the run began is not
+// queried until ApplyPage reports ErrNotFresh.
+func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys []string) ([]Existing, error) {
+	out := make([]Existing, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	fail := func(err error) ([]Existing, error) { return nil, fmt.Errorf("store: lookup %s: %w", kind, err) }
+	ks := y.kind(kind)
+	where, args := y.where(kind, application)
+	if !ks.checked {
+		var any int
+		if err := y.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+kind.table()+` t WHERE `+where+`)`, args...).Scan(&any); err != nil {
+			return fail(err)
+		}
+		ks.checked, ks.fresh = true, any == 0
+	}
+	if ks.fresh {
+		return out, nil
+	}
 	js, err := json.Marshal(keys)
 	if err != nil {
 		return fail(err)
 	}
-	args := []any{y.integration}
-	q := `SELECT key, ` + cols + ` FROM ` + kind.table() + ` WHERE integration = ?`
-	if kind == SaaSUser {
-		q += ` AND application = ?`
-		args = append(args, application)
-	}
-	rows, err := y.conn.QueryContext(ctx, q+` AND key IN (SELECT value FROM json_each(?))`, append(args, string(js))...)
+	// The answer names each key by its index in the array, with the three
+	// flags in its low bits (SQLite's | and << bind alike: parenthesized): three integer columns a record (the pure-Go
+	// driver pays per column). CROSS JOIN keeps the keys the outer loop
+	// (SQLite does not reorder it): one index probe a key, whatever the
+	// planner guesses of json_each.
+	rows, err := y.conn.QueryContext(ctx, `SELECT (j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2), t.id, t.data_hash
+		FROM json_each(?) j CROSS JOIN `+kind.table()+` t ON `+where+` AND t.key = j.value`,
+		append([]any{y.runID, string(js)}, args...)...)
 	if err != nil {
 		return fail(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := scan(rows); err != nil {
+		var packed int64
+		var e Existing
+		var hash sql.NullInt64
+		if err := rows.Scan(&packed, &e.ID, &hash); err != nil {
 			return fail(err)
 		}
+		i := packed >> 3
+		if i < 0 || i >= int64(len(out)) {
+			return fail(fmt.Errorf("key index %d out of range", i))
+		}
+		e.Found, e.Hash, e.HasHash = true, hash.Int64, hash.Valid
+		e.Active, e.Seen, e.CreatedNow = packed&1 != 0, packed&2 != 0, packed&4 != 0
+		out[i] = e
 	}
 	if err := rows.Err(); err != nil {
 		return fail(err)
 	}
-	return nil
+	return out, nil
 }
 
-// ApplyPage writes one page's records and marks its keys seen, in one
-// transaction. In a dry run only the seen marks are kept (in TEMP).
+// LookupData returns the stored data of the given records: for the few
+// whose hash did not match, to diff them field by field.
+func (y *Sync) LookupData(ctx context.Context, kind Kind, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	fail := func(err error) (map[int64]string, error) { return nil, fmt.Errorf("store: lookup %s data: %w", kind, err) }
+	js, err := json.Marshal(ids)
+	if err != nil {
+		return fail(err)
+	}
+	rows, err := y.conn.QueryContext(ctx, `SELECT id, data FROM `+kind.table()+` WHERE id IN (SELECT value FROM json_each(?))`, string(js))
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d string
+		if err := rows.Scan(&id, &d); err != nil {
+			return fail(err)
+		}
+		out[id] = d
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+// ApplyPage writes one page's records and marks its records seen, in one
+// transaction. In a dry run only the seen marks are kept (in memory and
+// TEMP).
 func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error {
 	tx, err := y.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: apply page: %w", err)
 	}
 	defer tx.Rollback()
+	var created map[Kind]int
 	if !y.dryRun && len(writes) > 0 {
-		if err := y.write(ctx, tx, writes); err != nil {
+		if created, err = y.write(ctx, tx, writes); err != nil {
 			return err
 		}
 	}
-	if err := markSeen(ctx, tx, seen); err != nil {
+	if err := y.markSeen(ctx, tx, seen); err != nil {
 		return fmt.Errorf("store: mark seen: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: apply page: %w", err)
 	}
+	for k, n := range created {
+		y.kind(k).created += n
+	}
+	for _, s := range seen {
+		if !s.Existing.CreatedNow {
+			y.kind(s.Kind).seen.add(s.Existing.ID)
+		}
+	}
 	return nil
 }
 
-// insertRows runs head + VALUES with many rows per statement: with the
-// pure-Go SQLite every statement costs, so a page is a handful of them.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, args []any) error {
+// rows is a multi-row INSERT: with the pure-Go SQLite every statement
+// and every bound value costs, so a page is a handful of statements and a
+// value common to all rows (the integration, the run, the time) is bound
+// once per statement.
+type rows struct {
+	head   string // INSERT INTO t (cols)
+	row    string // one row's values: ?1.. name consts, a bare ? the row's own next value
+	tail   string // after the VALUES (an ON CONFLICT clause)
+	consts []any
+	cols   int // bare ?s in row
+}
+
+// insert inserts the rows whose own values are args (cols a row) and
+// returns how many were inserted.
+func (r rows) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error) {
 	const perStmt = 200
 	var full *sql.Stmt
 	defer func() {
@@ -220,31 +330,58 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, args []a
 			full.Close()
 		}
 	}()
+	var inserted int64
 	for len(args) > 0 {
-		n := min(len(args)/cols, perStmt)
-		chunk := args[:n*cols]
-		args = args[n*cols:]
-		row := "(?" + strings.Repeat(",?", cols-1) + ")"
-		q := head + " VALUES " + row + strings.Repeat(","+row, n-1)
+		n := min(len(args)/r.cols, perStmt)
+		chunk := append(append(make([]any, 0, len(r.consts)+n*r.cols), r.consts...), args[:n*r.cols]...)
+		args = args[n*r.cols:]
 		var err error
+		var res sql.Result
 		if n == perStmt {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, q); err != nil {
-					return err
+				if full, err = tx.PrepareContext(ctx, r.sql(n)); err != nil {
+					return inserted, err
 				}
 			}
-			_, err = full.ExecContext(ctx, chunk...)
+			res, err = full.ExecContext(ctx, chunk...)
 		} else {
-			_, err = tx.ExecContext(ctx, q, chunk...)
+			res, err = tx.ExecContext(ctx, r.sql(n), chunk...)
 		}
 		if err != nil {
-			return err
+			return inserted, err
+		}
+		if n, err := res.RowsAffected(); err == nil {
+			inserted += n
 		}
 	}
-	return nil
+	return inserted, nil
 }
 
-func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
+// sql is the statement for n rows, every parameter numbered.
+func (r rows) sql(n int) string {
+	var b strings.Builder
+	b.WriteString(r.head)
+	b.WriteString(" VALUES ")
+	next := len(r.consts) + 1
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for j := 0; j < len(r.row); j++ {
+			c := r.row[j]
+			b.WriteByte(c)
+			if c == '?' && (j+1 == len(r.row) || r.row[j+1] < '0' || r.row[j+1] > '9') {
+				b.WriteString(strconv.Itoa(next))
+				next++
+			}
+		}
+	}
+	b.WriteString(r.tail)
+	return b.String()
+}
+
+// write applies a page's writes and returns the records created per kind.
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]int, error) {
 	now := timeText(time.Now())
 	var people, saas, changes []any
 	var upd map[Kind]*sql.Stmt
@@ -255,7 +392,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 	}()
 	for _, w := range writes {
 		for _, c := range w.Changes {
-			changes = append(changes, y.runID, y.integration, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New), now)
+			changes = append(changes, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New))
 		}
 		if w.Create {
 			var deact any
@@ -265,9 +402,9 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
 			if w.Kind == SaaSUser {
-				saas = append(saas, y.integration, w.Application, w.Key, w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), w.Status, deact, y.runID, now, now)
+				saas = append(saas, w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			} else {
-				people = append(people, y.integration, w.Key, w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), w.Status, deact, y.runID, now, now)
+				people = append(people, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			}
 			continue
 		}
@@ -276,34 +413,68 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) error {
 		}
 		st := upd[w.Kind]
 		if st == nil {
-			q := `UPDATE people SET username = ?, email = ?, data = ?, data_hash = ?, updated_at = ? WHERE integration = ? AND key = ?`
-			if w.Kind == SaaSUser {
-				q = `UPDATE saas_users SET username = ?, email = ?, data = ?, data_hash = ?, updated_at = ? WHERE integration = ? AND application = ? AND key = ?`
-			}
 			var err error
-			if st, err = tx.PrepareContext(ctx, q); err != nil {
-				return fmt.Errorf("store: update %s: %w", w.Kind, err)
+			if st, err = tx.PrepareContext(ctx, `UPDATE `+w.Kind.table()+` SET data = ?, data_hash = ?, updated_at = ? WHERE id = ?`); err != nil {
+				return nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
 			}
 			upd[w.Kind] = st
 		}
-		args := []any{w.Username, w.Email, w.Data, DataHash([]byte(w.Data)), now, y.integration}
-		if w.Kind == SaaSUser {
-			args = append(args, w.Application)
+		if _, err := st.ExecContext(ctx, w.Data, DataHash([]byte(w.Data)), now, w.ID); err != nil {
+			return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
-		if _, err := st.ExecContext(ctx, append(args, w.Key)...); err != nil {
-			return fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+		if w.Status != "" {
+			// Only for a record this run created and the source listed
+			// again with another status (the run's end leaves it alone).
+			_, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ?`, w.Status, w.Status, now, w.ID)
+			if err != nil {
+				return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			}
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, created_run, created_at, updated_at)`, 11, people); err != nil {
-		return fmt.Errorf("store: create people: %w", err)
+	created := map[Kind]int{}
+	create := func(kind Kind, r rows, args []any) error {
+		if len(args) == 0 {
+			return nil
+		}
+		// Without lookups (fresh), a key this run already created must not
+		// fail the run nor be counted twice: skip it and say so.
+		if y.kind(kind).fresh {
+			r.tail = " ON CONFLICT DO NOTHING"
+		}
+		n, err := r.insert(ctx, tx, args)
+		if err != nil {
+			return fmt.Errorf("store: create %s: %w", kind, err)
+		}
+		if want := int64(len(args) / r.cols); n != want {
+			y.kind(kind).fresh = false
+			return ErrNotFresh
+		}
+		created[kind] = int(n)
+		return nil
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO saas_users (integration, application, key, username, email, data, data_hash, status, deactivated_at, created_run, created_at, updated_at)`, 12, saas); err != nil {
-		return fmt.Errorf("store: create saas users: %w", err)
+	consts := []any{y.integration, y.runID, now}
+	err := create(Person, rows{
+		head: `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
+		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?)`, consts: consts, cols: 5,
+	}, people)
+	if err != nil {
+		return nil, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)`, 9, changes); err != nil {
-		return fmt.Errorf("store: change history: %w", err)
+	err = create(SaaSUser, rows{
+		head: `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
+		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?, ?)`, consts: consts, cols: 6,
+	}, saas)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	_, err = rows{
+		head: `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
+		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?, ?)`, consts: consts, cols: 6,
+	}.insert(ctx, tx, changes)
+	if err != nil {
+		return nil, fmt.Errorf("store: change history: %w", err)
+	}
+	return created, nil
 }
 
 func nullable(s string) any {
@@ -313,35 +484,30 @@ func nullable(s string) any {
 	return s
 }
 
-// markSeen inserts a page's seen marks with one statement per kind: the
-// keys travel as one JSON array that SQLite unpacks (json_each), which
-// costs far less than binding four parameters a record.
-func markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
-	for len(seen) > 0 {
-		kind, app := seen[0].Kind, seen[0].Application
-		n := 1
-		for n < len(seen) && seen[n].Kind == kind && seen[n].Application == app {
-			n++
+// markSeen keeps, of a page's seen records, those whose status or seen
+// bookkeeping the end of the run may change (TEMP delta); the rest are only
+// bits in the run's bitmap (set by ApplyPage once the page is committed). A
+// record listed twice gets a delta row either way, so the last listing is
+// the one that counts.
+func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
+	var marks []any
+	for _, s := range seen {
+		e := s.Existing
+		if e.CreatedNow {
+			continue
 		}
-		keys := make([]string, n)
-		active := make([]byte, n)
-		for i, s := range seen[:n] {
-			keys[i] = s.Key
-			active[i] = '0'
-			if s.Active {
-				active[i] = '1'
-			}
+		if e.Active == s.Active && e.Seen && !y.kind(s.Kind).seen.has(e.ID) {
+			continue
 		}
-		seen = seen[n:]
-		js, err := json.Marshal(keys)
-		if err != nil {
-			return err
+		status := Inactive
+		if e.Active {
+			status = Active
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO temp.seen (kind, application, key, active)
-			SELECT ?, ?, k.value, substr(?, k.key + 1, 1) = '1' FROM json_each(?) k`, string(kind), app, string(active), string(js))
-		if err != nil {
-			return err
-		}
+		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, status, 1, s.Active, e.Seen)
 	}
-	return nil
+	_, err := rows{
+		head: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
+		row:  `(?, ?, ?, ?, ?, ?, ?, ?)`, cols: 8,
+	}.insert(ctx, tx, marks)
+	return err
 }

@@ -35,6 +35,18 @@ func ParseJSON(body []byte) (any, error) {
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrNotJSON)
 	}
+	if v, ok := parseFast(trimmed); ok {
+		return v, nil
+	}
+	// The fast decoder only says "invalid"; encoding/json says why, with
+	// the same messages as always.
+	return parseJSONStd(trimmed)
+}
+
+// parseJSONStd decodes a trimmed, non-empty body with encoding/json. It
+// yields the same tree as parseFast, much more slowly, and the errors
+// ParseJSON reports.
+func parseJSONStd(trimmed []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	var v any
