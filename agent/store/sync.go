@@ -252,7 +252,9 @@ func (y *Sync) LookupData(ctx context.Context, kind Kind, ids []int64) (map[int6
 	if len(ids) == 0 {
 		return out, nil
 	}
-	fail := func(err error) (map[int64]string, error) { return nil, fmt.Errorf("store: lookup %s data: %w", kind, err) }
+	fail := func(err error) (map[int64]string, error) {
+		return nil, fmt.Errorf("store: lookup %s data: %w", kind, err)
+	}
 	js, err := json.Marshal(ids)
 	if err != nil {
 		return fail(err)
