@@ -7,8 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"strconv"
-	"strings"
+		"strings"
 	"time"
 )
 
@@ -315,11 +314,10 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 // value common to all rows (the integration, the run, the time) is bound
 // once per statement.
 type rows struct {
-	head   string // INSERT INTO t (cols)
-	row    string // one row's values: ?1.. name consts, a bare ? the row's own next value
-	tail   string // after the VALUES (an ON CONFLICT clause)
+	into   string // INSERT INTO t (cols): the consts' columns, then the rows'
+	tail   string // after the statement's SELECT (an ON CONFLICT clause)
 	consts []any
-	cols   int // bare ?s in row
+	cols   int // values a row
 }
 
 // insert inserts the rows whose own values are args (cols a row) and
@@ -335,7 +333,7 @@ func (r rows) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error)
 	var inserted int64
 	for len(args) > 0 {
 		n := min(len(args)/r.cols, perStmt)
-		chunk := append(append(make([]any, 0, len(r.consts)+n*r.cols), r.consts...), args[:n*r.cols]...)
+		chunk := append(append(make([]any, 0, n*r.cols+len(r.consts)), args[:n*r.cols]...), r.consts...)
 		args = args[n*r.cols:]
 		var err error
 		var res sql.Result
@@ -359,25 +357,32 @@ func (r rows) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error)
 	return inserted, nil
 }
 
-// sql is the statement for n rows, every parameter numbered.
+// sql is the statement for n rows. The rows' values are plain ?s; the
+// consts come after them, numbered: the driver looks every parameter's
+// name up in a list of the named ones, so those must stay few.
 func (r rows) sql(n int) string {
 	var b strings.Builder
-	b.WriteString(r.head)
-	b.WriteString(" VALUES ")
-	next := len(r.consts) + 1
+	b.WriteString("WITH v AS (VALUES ")
+	row := "(?" + strings.Repeat(",?", r.cols-1) + ")"
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		for j := 0; j < len(r.row); j++ {
-			c := r.row[j]
-			b.WriteByte(c)
-			if c == '?' && (j+1 == len(r.row) || r.row[j+1] < '0' || r.row[j+1] > '9') {
-				b.WriteString(strconv.Itoa(next))
-				next++
-			}
-		}
+		b.WriteString(row)
 	}
+	b.WriteString(") ")
+	b.WriteString(r.into)
+	b.WriteString(" SELECT ")
+	for i := range r.consts {
+		fmt.Fprintf(&b, "?%d, ", n*r.cols+i+1)
+	}
+	for i := range r.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "column%d", i+1)
+	}
+	b.WriteString(" FROM v WHERE true") // WHERE: the parser's cue that ON CONFLICT is an upsert
 	b.WriteString(r.tail)
 	return b.String()
 }
@@ -456,22 +461,22 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 	}
 	consts := []any{y.integration, y.runID, now}
 	err := create(Person, rows{
-		head: `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
-		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?)`, consts: consts, cols: 5,
+		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
+		consts: consts, cols: 5,
 	}, people)
 	if err != nil {
 		return nil, err
 	}
 	err = create(SaaSUser, rows{
-		head: `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
-		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?, ?)`, consts: consts, cols: 6,
+		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
+		consts: consts, cols: 6,
 	}, saas)
 	if err != nil {
 		return nil, err
 	}
 	_, err = rows{
-		head: `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
-		row:  `(?1, ?2, ?3, ?, ?, ?, ?, ?, ?)`, consts: consts, cols: 6,
+		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
+		consts: consts, cols: 6,
 	}.insert(ctx, tx, changes)
 	if err != nil {
 		return nil, fmt.Errorf("store: change history: %w", err)
@@ -508,8 +513,8 @@ func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
 		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, status, 1, s.Active, e.Seen)
 	}
 	_, err := rows{
-		head: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
-		row:  `(?, ?, ?, ?, ?, ?, ?, ?)`, cols: 8,
+		into: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
+		cols: 8,
 	}.insert(ctx, tx, marks)
 	return err
 }
