@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-		"strings"
+	"strings"
 	"time"
 )
 
