@@ -174,7 +174,7 @@ type run struct {
 	sync    *store.Sync
 	started bool
 	pages   int
-	keys    []string // scratch for canonical's sorted keys (pages are mapped one at a time)
+	keys    []string // scratch for canonical's sorted keys, in page (mapPage has its own)
 }
 
 func (r *run) do(ctx context.Context) error {

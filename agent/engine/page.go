@@ -20,6 +20,25 @@ type entry struct {
 	person map[string]string // target fields without the "user." prefix
 	saas   map[string]string // without the "saas_user." prefix
 	active bool              // active at the source
+	// data is the canonical encoding of person and saas (nil when a field
+	// failed: it needs the stored values first), hash its DataHash.
+	data [2][]byte
+	hash [2]int64
+}
+
+// kinds index entry.data and entry.hash.
+func kindIndex(k store.Kind) int {
+	if k == store.SaaSUser {
+		return 1
+	}
+	return 0
+}
+
+// mapped is a page after filter, mapping and encoding, with its tallies.
+type mapped struct {
+	number                     int
+	entries                    []entry
+	fetched, filtered, invalid int
 }
 
 func (r *run) counts(k store.Kind) *store.Counts {
@@ -29,17 +48,20 @@ func (r *run) counts(k store.Kind) *store.Counts {
 	return &r.rep.Counts
 }
 
-// fetch streams the vendor's pages through the pipeline. The vendor reads
-// and decodes the next page while this one is mapped and written: a
-// decoded page is CPU work too, and the machine has more than one core.
+// fetch streams the vendor's pages through a pipeline of three
+// goroutines: the vendor reads and decodes a page, the next maps and
+// encodes the one before, and this one diffs and writes the one before
+// that. Mapping needs nothing of the store, so it is safe ahead; lookups
+// and writes stay in page order.
 func (r *run) fetch(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan vendors.Page, 1)
-	done := make(chan struct{})
+	maps := make(chan mapped, 1)
+	fetched := make(chan struct{})
 	var fetchErr error
 	go func() {
-		defer close(done)
+		defer close(fetched)
 		defer close(pages)
 		fetchErr = r.src.Fetch(ctx, func(p vendors.Page) error {
 			select {
@@ -50,12 +72,22 @@ func (r *run) fetch(ctx context.Context) error {
 			}
 		})
 	}()
+	go func() {
+		defer close(maps)
+		var keys []string // canonical's scratch, this goroutine's own
+		for p := range pages {
+			select {
+			case maps <- r.mapPage(p, &keys):
+			case <-ctx.Done():
+			}
+		}
+	}()
 	var pageErr error
-	for p := range pages {
+	for m := range maps {
 		if pageErr != nil {
 			continue // drain until the vendor sees the cancellation
 		}
-		if pageErr = r.page(ctx, p); pageErr != nil {
+		if pageErr = r.page(ctx, m); pageErr != nil {
 			cancel()
 			continue
 		}
@@ -64,30 +96,35 @@ func (r *run) fetch(ctx context.Context) error {
 			r.opt.Progress(Progress{Pages: r.pages, Fetched: r.rep.Counts.Fetched})
 		}
 	}
-	<-done
+	<-fetched
 	if pageErr != nil {
 		return pageErr
 	}
 	if fetchErr != nil {
 		return fmt.Errorf("fetch: %w", fetchErr)
 	}
+	// A cancellation may have dropped a mapped page after the vendor's
+	// last one: that fetch is not complete.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
 	return nil
 }
 
-// page maps one page and applies it in one transaction.
-func (r *run) page(ctx context.Context, p vendors.Page) error {
+// mapPage filters, maps and encodes one page. It reads only the spec:
+// it runs ahead of the store.
+func (r *run) mapPage(p vendors.Page, keys *[]string) mapped {
 	env := mapping.Env{CredentialName: r.spec.CredentialName, SyncTime: r.rep.StartedAt}
-	entries := make([]entry, 0, len(p.Records))
+	m := mapped{number: p.Number, entries: make([]entry, 0, len(p.Records)), fetched: len(p.Records)}
 	index := make(map[string]int, len(p.Records))
 	for i, rec := range p.Records {
-		r.tally(func(c *store.Counts) { c.Fetched++ })
 		if !r.keep(rec) {
-			r.tally(func(c *store.Counts) { c.Filtered++ })
+			m.filtered++
 			continue
 		}
 		e, err := r.mapRecord(rec, env)
 		if e.key == "" {
-			r.tally(func(c *store.Counts) { c.Invalid++ })
+			m.invalid++
 			r.log.Warn("record skipped", "page", p.Number, "record", i+1, "error", err)
 			continue
 		}
@@ -97,12 +134,41 @@ func (r *run) page(ctx context.Context, p vendors.Page) error {
 		if j, dup := index[e.key]; dup {
 			// The source listed the same user twice: the later one wins.
 			r.log.Warn("duplicate user in the source; the later record wins", "page", p.Number, "record", i+1, "key", e.key)
-			entries[j] = e
+			m.entries[j] = e
 			continue
 		}
-		index[e.key] = len(entries)
-		entries = append(entries, e)
+		index[e.key] = len(m.entries)
+		m.entries = append(m.entries, e)
 	}
+	// One buffer holds the page's encoded records (a slice of it each).
+	arena := make([]byte, 0, 256*len(m.entries))
+	for i := range m.entries {
+		e := &m.entries[i]
+		if len(e.keep) > 0 {
+			continue
+		}
+		for k, fields := range [2]map[string]string{e.person, e.saas} {
+			if fields == nil {
+				continue
+			}
+			start := len(arena)
+			arena = canonicalKeys(fields, arena, keys)
+			e.data[k] = arena[start:len(arena):len(arena)]
+			e.hash[k] = store.DataHash(e.data[k])
+		}
+	}
+	return m
+}
+
+// page diffs one mapped page against the store and applies it in one
+// transaction.
+func (r *run) page(ctx context.Context, m mapped) error {
+	r.tally(func(c *store.Counts) {
+		c.Fetched += m.fetched
+		c.Filtered += m.filtered
+		c.Invalid += m.invalid
+	})
+	entries := m.entries
 	if len(entries) == 0 {
 		return nil
 	}
@@ -121,7 +187,7 @@ func (r *run) page(ctx context.Context, p vendors.Page) error {
 		if !errors.Is(err, store.ErrNotFresh) {
 			return err
 		}
-		r.log.Warn("the source lists a user on two pages; the later record wins", "page", p.Number)
+		r.log.Warn("the source lists a user on two pages; the later record wins", "page", m.number)
 		r.rep.Counts = counts
 		if r.rep.SaaSCounts != nil {
 			*r.rep.SaaSCounts = saasCounts
@@ -262,27 +328,14 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 	// Most records are unchanged: their hash matches and their stored data
 	// is never read. The rest (changed, or a failing field to carry over)
 	// get their stored data in one more query.
-	datas := make([][]byte, len(entries))
-	// One buffer holds the page's encoded records (a slice of it each).
-	arena := make([]byte, 0, 256*len(entries))
-	encode := func(fields map[string]string) []byte {
-		start := len(arena)
-		arena = canonicalKeys(fields, arena, &r.keys)
-		return arena[start:len(arena):len(arena)]
-	}
+	k := kindIndex(kind)
 	var need []int64
 	for i, e := range entries {
 		ex := existing[i]
 		if (only != nil && !only[i]) || !ex.Found {
 			continue
 		}
-		if len(e.keep) > 0 {
-			need = append(need, ex.ID)
-			continue
-		}
-		fields, _ := pick(e)
-		datas[i] = encode(fields)
-		if !ex.HasHash || ex.Hash != store.DataHash(datas[i]) {
+		if e.data[k] == nil || !ex.HasHash || ex.Hash != e.hash[k] {
 			need = append(need, ex.ID)
 		}
 	}
@@ -308,9 +361,9 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 		}
-		data := datas[i]
+		data := e.data[k]
 		if data == nil {
-			data = encode(fields)
+			data = canonicalKeys(fields, nil, &r.keys)
 		}
 		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID}
 		switch {
