@@ -13,7 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go driver: the Windows build needs no cgo
+	"modernc.org/sqlite" // pure-Go driver: the Windows build needs no cgo
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // FileName is the database's name inside data_dir.
@@ -248,7 +249,7 @@ CREATE UNIQUE INDEX saas_users_by_key ON saas_users(integration, application, ke
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.firstConn(ctx)
 	if err != nil {
 		return err
 	}
@@ -257,6 +258,26 @@ func (s *Store) migrate(ctx context.Context) error {
 		done, err := migrateOne(ctx, conn)
 		if err != nil || done {
 			return err
+		}
+	}
+}
+
+// firstConn opens the first connection. Its journal_mode pragma switches
+// a new store to WAL, which needs an exclusive lock and does not wait on
+// busy_timeout: a second process creating the store at the same moment
+// gets SQLITE_BUSY. That one waits and tries again, up to busy_timeout.
+func (s *Store) firstConn(ctx context.Context) (*sql.Conn, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		conn, err := s.db.Conn(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return conn, err
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
 }
