@@ -103,6 +103,9 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 	return p, nil
 }
 
+// missingBatch is how many stored ids missing reads at a time.
+var missingBatch = 10_000
+
 // missing puts into TEMP delta the records of the scope the fetch did not
 // list and whose status or bookkeeping that changes (active ones, or seen
 // by the latest success). When the run listed as many records as the
@@ -117,41 +120,47 @@ func (y *Sync) missing(ctx context.Context, db querier, kind Kind, application s
 	if total-ks.created <= ks.seen.count() {
 		return nil
 	}
+	// One pass; the ids found go to TEMP delta in batches while the scan
+	// goes on (same connection, another table): even a source that lost
+	// every user costs a bounded list here.
 	where, args = y.scope(kind, application)
 	rows, err := db.QueryContext(ctx, `SELECT t.id FROM `+kind.table()+` t WHERE `+where+` AND (t.status = 'active' OR t.seen_until IS NULL)`, args...)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
 		}
-		if !ks.seen.has(id) {
-			ids = append(ids, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for len(ids) > 0 {
-		n := min(len(ids), 10_000)
-		js, err := json.Marshal(ids[:n])
+		js, err := json.Marshal(ids)
 		if err != nil {
 			return err
 		}
-		ids = ids[n:]
+		ids = ids[:0]
 		_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)
 			SELECT ?, t.id, ?, t.key, t.status, 0, 0, t.seen_until IS NULL FROM `+kind.table()+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
 			string(kind), application, string(js))
-		if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return err
 		}
+		if !ks.seen.has(id) {
+			if ids = append(ids, id); len(ids) == missingBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	return nil
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 // Commit ends a successful run in one transaction: when applyStatus, the

@@ -309,11 +309,11 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	return nil
 }
 
-// rows is a multi-row INSERT: with the pure-Go SQLite every statement
+// multiInsert is a multi-row INSERT: with the pure-Go SQLite every statement
 // and every bound value costs, so a page is a handful of statements and a
 // value common to all rows (the integration, the run, the time) is bound
 // once per statement.
-type rows struct {
+type multiInsert struct {
 	into   string // INSERT INTO t (cols): the consts' columns, then the rows'
 	tail   string // after the statement's SELECT (an ON CONFLICT clause)
 	consts []any
@@ -322,7 +322,7 @@ type rows struct {
 
 // insert inserts the rows whose own values are args (cols a row) and
 // returns how many were inserted.
-func (r rows) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error) {
+func (r multiInsert) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error) {
 	const perStmt = 200
 	var full *sql.Stmt
 	defer func() {
@@ -360,7 +360,7 @@ func (r rows) insert(ctx context.Context, tx *sql.Tx, args []any) (int64, error)
 // sql is the statement for n rows. The rows' values are plain ?s; the
 // consts come after them, numbered: the driver looks every parameter's
 // name up in a list of the named ones, so those must stay few.
-func (r rows) sql(n int) string {
+func (r multiInsert) sql(n int) string {
 	var b strings.Builder
 	b.WriteString("WITH v AS (VALUES ")
 	row := "(?" + strings.Repeat(",?", r.cols-1) + ")"
@@ -439,7 +439,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		}
 	}
 	created := map[Kind]int{}
-	create := func(kind Kind, r rows, args []any) error {
+	create := func(kind Kind, r multiInsert, args []any) error {
 		if len(args) == 0 {
 			return nil
 		}
@@ -460,21 +460,21 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		return nil
 	}
 	consts := []any{y.integration, y.runID, now}
-	err := create(Person, rows{
+	err := create(Person, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 5,
 	}, people)
 	if err != nil {
 		return nil, err
 	}
-	err = create(SaaSUser, rows{
+	err = create(SaaSUser, multiInsert{
 		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 6,
 	}, saas)
 	if err != nil {
 		return nil, err
 	}
-	_, err = rows{
+	_, err = multiInsert{
 		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
 		consts: consts, cols: 6,
 	}.insert(ctx, tx, changes)
@@ -512,7 +512,7 @@ func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
 		}
 		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, status, 1, s.Active, e.Seen)
 	}
-	_, err := rows{
+	_, err := multiInsert{
 		into: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
 		cols: 8,
 	}.insert(ctx, tx, marks)
