@@ -211,14 +211,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	if err != nil {
 		return fail(err)
 	}
-	// The answer names each key by its index in the array, with the three
-	// flags in its low bits (SQLite's | and << bind alike: parenthesized): three integer columns a record (the pure-Go
-	// driver pays per column). CROSS JOIN keeps the keys the outer loop
-	// (SQLite does not reorder it): one index probe a key, whatever the
-	// planner guesses of json_each.
-	rows, err := y.conn.QueryContext(ctx, `SELECT (j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2), t.id, t.data_hash
-		FROM json_each(?) j CROSS JOIN `+kind.table()+` t ON `+where+` AND t.key = j.value`,
-		append([]any{y.runID, string(js)}, args...)...)
+	rows, err := y.conn.QueryContext(ctx, lookupSQL(kind, where), append([]any{y.runID, string(js)}, args...)...)
 	if err != nil {
 		return fail(err)
 	}
@@ -242,6 +235,18 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 		return fail(err)
 	}
 	return out, nil
+}
+
+// lookupSQL is Lookup's query: parameters run id, the keys as a JSON
+// array, then where's. The answer names each key by its index in the
+// array, with three flags in its low bits (SQLite's | and << bind alike:
+// parenthesized): three integer columns a record, as the pure-Go driver
+// pays per column. CROSS JOIN keeps the keys the outer loop (SQLite does
+// not reorder it): one index probe a key, whatever the planner guesses of
+// json_each; TestLookupPlan holds it to that.
+func lookupSQL(kind Kind, where string) string {
+	return `SELECT (j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2), t.id, t.data_hash
+		FROM json_each(?) j CROSS JOIN ` + kind.table() + ` t ON ` + where + ` AND t.key = j.value`
 }
 
 // LookupData returns the stored data of the given records: for the few
