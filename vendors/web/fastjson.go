@@ -151,15 +151,47 @@ func skipDigits(s string, i int) int {
 	return i
 }
 
-func (d *fastDecoder) array() (any, bool) {
+// open enters the container at d.i ('[' or '{'); empty says it closes at
+// once with close.
+func (d *fastDecoder) open(close byte) (empty, ok bool) {
 	if d.depth++; d.depth > fastMaxDepth {
-		return nil, false
+		return false, false
 	}
-	d.i++ // '['
+	d.i++
 	d.skipSpace()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
+	if d.i < len(d.s) && d.s[d.i] == close {
 		d.i++
 		d.depth--
+		return true, true
+	}
+	return false, true
+}
+
+// next consumes what follows a member: close (done) or a comma.
+func (d *fastDecoder) next(close byte) (done, ok bool) {
+	d.skipSpace()
+	if d.i >= len(d.s) {
+		return false, false
+	}
+	c := d.s[d.i]
+	d.i++
+	switch c {
+	case close:
+		d.depth--
+		return true, true
+	case ',':
+		d.skipSpace()
+		return false, true
+	}
+	return false, false
+}
+
+func (d *fastDecoder) array() (any, bool) {
+	empty, ok := d.open(']')
+	if !ok {
+		return nil, false
+	}
+	if empty {
 		return []any{}, true // encoding/json never yields a nil slice
 	}
 	base := len(d.vals)
@@ -169,36 +201,26 @@ func (d *fastDecoder) array() (any, bool) {
 			return nil, false
 		}
 		d.vals = append(d.vals, v)
-		d.skipSpace()
-		if d.i >= len(d.s) {
+		done, ok := d.next(']')
+		if !ok {
 			return nil, false
 		}
-		c := d.s[d.i]
-		d.i++
-		if c == ']' {
+		if done {
 			break
 		}
-		if c != ',' {
-			return nil, false
-		}
-		d.skipSpace()
 	}
 	a := make([]any, len(d.vals)-base)
 	copy(a, d.vals[base:])
 	d.vals = d.vals[:base]
-	d.depth--
 	return a, true
 }
 
 func (d *fastDecoder) object() (any, bool) {
-	if d.depth++; d.depth > fastMaxDepth {
+	empty, ok := d.open('}')
+	if !ok {
 		return nil, false
 	}
-	d.i++ // '{'
-	d.skipSpace()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		d.depth--
+	if empty {
 		return map[string]any{}, true
 	}
 	kbase, vbase := len(d.keys), len(d.vals)
@@ -222,19 +244,13 @@ func (d *fastDecoder) object() (any, bool) {
 		}
 		d.keys = append(d.keys, k)
 		d.vals = append(d.vals, v)
-		d.skipSpace()
-		if d.i >= len(d.s) {
+		done, ok := d.next('}')
+		if !ok {
 			return nil, false
 		}
-		c := d.s[d.i]
-		d.i++
-		if c == '}' {
+		if done {
 			break
 		}
-		if c != ',' {
-			return nil, false
-		}
-		d.skipSpace()
 	}
 	keys, vals := d.keys[kbase:], d.vals[vbase:]
 	m := make(map[string]any, len(keys))
@@ -242,7 +258,6 @@ func (d *fastDecoder) object() (any, bool) {
 		m[k] = vals[j] // in order, so a duplicate key's last value wins, as in encoding/json
 	}
 	d.keys, d.vals = d.keys[:kbase], d.vals[:vbase]
-	d.depth--
 	return m, true
 }
 
