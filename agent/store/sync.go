@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/bits"
 	"strings"
 	"time"
 )
@@ -95,7 +94,7 @@ type Seen struct {
 var ErrNotFresh = errors.New("store: the source repeats a record of an earlier page")
 
 // Sync is one run's session on a dedicated connection. The ids of the
-// records the fetch saw are a bitmap per kind (125 KB a million records),
+// records the fetch saw are a bitmap per kind (128 KiB a million records),
 // and the few records whose status or seen bookkeeping changes go to a
 // TEMP table: deactivation never needs every key in memory.
 type Sync struct {
@@ -122,32 +121,38 @@ func (y *Sync) kind(k Kind) *kindState {
 	return y.kinds[k]
 }
 
-// bitmap is a set of record ids.
-type bitmap []uint64
+// bitmap is a set of record ids, in chunks of 65,536 ids (8 KiB) made as
+// ids arrive: a million dense ids take 128 KiB, and a stray large id costs
+// one chunk, not the range below it.
+type bitmap struct {
+	chunks map[int64]*[1024]uint64
+	n      int // distinct ids added
+}
 
 func (b *bitmap) add(id int64) (had bool) {
-	i := int(id >> 6)
-	if i >= len(*b) {
-		*b = append(*b, make([]uint64, i+1-len(*b)+len(*b)/4)...)
+	if b.chunks == nil {
+		b.chunks = map[int64]*[1024]uint64{}
 	}
-	m := uint64(1) << (id & 63)
-	had = (*b)[i]&m != 0
-	(*b)[i] |= m
+	c := b.chunks[id>>16]
+	if c == nil {
+		c = new([1024]uint64)
+		b.chunks[id>>16] = c
+	}
+	w, m := &c[(id>>6)&1023], uint64(1)<<(id&63)
+	had = *w&m != 0
+	*w |= m
+	if !had {
+		b.n++
+	}
 	return had
 }
 
-func (b bitmap) has(id int64) bool {
-	i := int(id >> 6)
-	return i < len(b) && b[i]&(uint64(1)<<(id&63)) != 0
+func (b *bitmap) has(id int64) bool {
+	c := b.chunks[id>>16]
+	return c != nil && c[(id>>6)&1023]&(uint64(1)<<(id&63)) != 0
 }
 
-func (b bitmap) count() int {
-	n := 0
-	for _, w := range b {
-		n += bits.OnesCount64(w)
-	}
-	return n
-}
+func (b *bitmap) count() int { return b.n }
 
 // BeginSync opens a session for one run. Close it when done.
 func (s *Store) BeginSync(ctx context.Context, integration, runID string, dryRun bool) (*Sync, error) {
