@@ -56,12 +56,14 @@ func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn f
 		return p, nil
 	}
 
-	app := "''"
+	// The ORDER BY is the key index's order, so nothing is sorted (an
+	// ORDER BY on the constant '' made SQLite sort every record).
+	app, order := "''", "key"
 	if kind == SaaSUser {
-		app = "application"
+		app, order = "application", "application, key"
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+app+`, key, data, status, deactivated_at, seen_until FROM `+kind.table()+
-		` WHERE integration = ? ORDER BY `+app+`, key`, integration)
+		` WHERE integration = ? ORDER BY `+order, integration)
 	if err != nil {
 		return fmt.Errorf("store: %s records of %s: %w", kind, integration, err)
 	}
