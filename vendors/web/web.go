@@ -183,13 +183,15 @@ func Retryable(code int) bool {
 // The returned response's body is in memory.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if err := t.pace(ctx); err != nil {
-		if req.Body != nil {
-			req.Body.Close() // a RoundTripper closes the body, even on errors
-		}
-		return nil, err
-	}
 	for attempt := 1; ; attempt++ {
+		// A retry paces too: a 500 or 429 that says the window is spent
+		// must not be answered by a request inside that window.
+		if err := t.pace(ctx); err != nil {
+			if attempt == 1 && req.Body != nil {
+				req.Body.Close() // a RoundTripper closes the body, even on errors
+			}
+			return nil, err
+		}
 		resp, body, err := t.once(req, attempt)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -267,6 +267,25 @@ func TestPacing(t *testing.T) {
 	}
 }
 
+// A failed response's rate-limit headers hold for its retry: a 500 that
+// says the window is spent is retried after the window, not at once (a
+// retry inside it would earn a 429).
+func TestRetryWaitsForTheRateLimitWindow(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	spent := map[string]string{"Date": now.Format(http.TimeFormat), "X-RateLimit-Limit": "20",
+		"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()+30, 10)}
+	srv := httptest.NewServer(&script{answers: []answer{{code: 500, header: spent, body: "{}"}, {code: 200, body: "{}"}}})
+	defer srv.Close()
+	var sl sleeps
+	c := client(t, Options{Now: func() time.Time { return now }}, &sl)
+	if _, err := c.Get(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	if len(sl.d) != 2 || sl.d[1] != 30*time.Second {
+		t.Errorf("waits before the retry %v; want the backoff, then the 30 s left in the window", sl.d)
+	}
+}
+
 func TestTLSIsVerifiedWithAnOptionalCAFile(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
 	defer srv.Close()
