@@ -37,6 +37,15 @@ const (
 	FaultEmpty = "empty"
 )
 
+// FaultEchoSecrets is a vendor that quotes credentials back in its
+// errors, for tests of a client's redaction: the token endpoint's
+// invalid_client answer quotes the client secret it was given (in
+// error_description), and every 401 of the users endpoint quotes the
+// credential the request presented (in message), page FaultPage answering
+// 401 whatever the credential. It is not in Faults: it tests what a client
+// writes down, not how a fetch ends.
+const FaultEchoSecrets = "echo_secrets"
+
 // Faults lists every fault, for tests that must cover them all.
 var Faults = []string{
 	Fault500Once, Fault429Once, FaultExpireToken, FaultDropOnce, FaultStallOnce,
@@ -71,7 +80,7 @@ func (s *Sim) failPage(w http.ResponseWriter, r *http.Request, cfg Config) bool 
 	case FaultExpireToken:
 		if s.oneShot(cfg.Fault) {
 			s.expireTokens()
-			refuse(w, cfg)
+			refuse(w, r, cfg)
 			return true
 		}
 	case FaultDropOnce:
@@ -95,8 +104,8 @@ func (s *Sim) failPage(w http.ResponseWriter, r *http.Request, cfg Config) bool 
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte("<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service temporarily unavailable</h1></body></html>"))
 		return true
-	case FaultUnauthorized:
-		refuse(w, cfg)
+	case FaultUnauthorized, FaultEchoSecrets:
+		refuse(w, r, cfg)
 		return true
 	}
 	return false

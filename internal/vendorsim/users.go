@@ -134,8 +134,9 @@ func (s *Sim) users(w http.ResponseWriter, r *http.Request) {
 	if !s.admit(w, cfg) {
 		return
 	}
-	if !s.authorized(r) {
-		refuse(w, cfg)
+	if !s.authorized(r, cfg) {
+		s.Refused.Add(1)
+		refuse(w, r, cfg)
 		return
 	}
 	q := r.URL.Query()
@@ -182,7 +183,8 @@ func (s *Sim) users(w http.ResponseWriter, r *http.Request) {
 }
 
 // restPage is the REST shape's page: data.users, the cursor under
-// response_metadata.next_cursor, total and has_more, and a Link header.
+// response_metadata.next_cursor, total and has_more (and total_pages with
+// Config.TotalPages), and a Link header.
 func (c Config) restPage(w http.ResponseWriter, r *http.Request, q url.Values, pos position, start, end, span int, atFault bool) []byte {
 	b := make([]byte, 0, 200*(end-start)+200)
 	b = append(b, `{"data":{"users":[`...)
@@ -214,11 +216,19 @@ func (c Config) restPage(w http.ResponseWriter, r *http.Request, q url.Values, p
 	b = strconv.AppendInt(b, int64(span), 10)
 	b = append(b, `,"has_more":`...)
 	b = strconv.AppendBool(b, more)
+	if c.TotalPages {
+		b = append(b, `,"total_pages":`...)
+		b = strconv.AppendInt(b, int64((span+pos.limit-1)/pos.limit), 10)
+	}
 	b = append(b, '}')
 	if c.Pagination == LinkHeader && more {
-		u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
-		u.RawQuery = url.Values{"page": {strconv.Itoa(pos.page + 1)}, "limit": {strconv.Itoa(pos.limit)}}.Encode()
-		w.Header().Set("Link", "<"+u.String()+`>; rel="next"`)
+		next := url.Values{"page": {strconv.Itoa(pos.page + 1)}, "limit": {strconv.Itoa(pos.limit)}}.Encode()
+		if c.RelativeLink {
+			w.Header().Set("Link", "<"+r.URL.Path+"?"+next+`>; rel="next", <`+r.URL.Path+`?page=1>; rel="first"`)
+		} else {
+			u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawQuery: next}
+			w.Header().Set("Link", "<"+u.String()+`>; rel="next"`)
+		}
 	}
 	return b
 }

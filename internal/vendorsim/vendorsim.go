@@ -7,10 +7,14 @@
 package vendorsim
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,6 +44,21 @@ const (
 	ShapeIronclad = "ironclad"
 )
 
+// Auth styles: the credential the users endpoint requires.
+const (
+	AuthOAuth2 = "oauth2_client_credentials" // the default: "Authorization: Bearer <token>" with a token from POST /oauth/token
+	AuthAPIKey = "api_key"                   // Config.APIKey in Config.APIKeyHeader, or "Authorization: Bearer <key>"
+	AuthBasic  = "basic"                     // HTTP Basic with Config.Username and Config.Password
+	AuthNone   = "none"                      // no credential at all
+)
+
+// Client authentication methods the token endpoint can insist on
+// (Config.ClientAuth; RFC 6749 §2.3.1). By default it takes either.
+const (
+	ClientAuthHeader = "header" // client ID and secret in the Basic header only
+	ClientAuthBody   = "body"   // client_id and client_secret in the form only
+)
+
 // Churn is how the user set differs from generation 0, in percent of N.
 type Churn struct {
 	Changed, Removed, Added, Inactive float64
@@ -61,6 +80,21 @@ type Config struct {
 	ClientID    string
 	Secret      string
 	TokenTTL    time.Duration // default 1h
+
+	// Auth is the credential the users endpoint requires; default
+	// AuthOAuth2 (the only style TOML describes).
+	Auth string
+	// ClientAuth is the client authentication the token endpoint accepts:
+	// ClientAuthHeader, ClientAuthBody, or "" for either. The other method
+	// is refused with 401 invalid_client.
+	ClientAuth   string
+	APIKey       string // AuthAPIKey: the key; default "sim-api-key"
+	APIKeyHeader string // AuthAPIKey: the header that carries the bare key; default Authorization, as "Bearer <key>"
+	Username     string // AuthBasic; default "sim-user"
+	Password     string // AuthBasic; default "sim-password"
+
+	TotalPages   bool // the REST page also carries "total_pages", the page count at the requested limit
+	RelativeLink bool // LinkHeader: the next link is a relative reference (path and query), followed by a rel="first" link
 }
 
 // Sim is a running simulator's handler; mount it on an httptest.Server or
@@ -76,10 +110,14 @@ type Sim struct {
 	faulted map[string]bool // one-shot faults already served
 	listing *listing        // offset pagination's index, for the current generation
 
+	issued    []string   // every access token handed out, in order
+	tokenForm url.Values // the form of the latest token request that got a token
+
 	Requests    atomic.Int64 // user-page requests, answered or not
 	Throttled   atomic.Int64 // 429s served
 	TokenCalls  atomic.Int64
 	PagesServed atomic.Int64 // pages of users answered with 200
+	Refused     atomic.Int64 // user-page requests answered 401 for a missing or wrong credential (not for a fault)
 
 	first, last atomic.Int64 // UnixNano of the first and the latest page request
 }
@@ -107,6 +145,9 @@ func New(cfg Config) *Sim {
 	if cfg.ClientID == "" {
 		cfg.ClientID, cfg.Secret = "sim-client", "sim-secret"
 	}
+	cfg.APIKey = cmp.Or(cfg.APIKey, "sim-api-key")
+	cfg.Username = cmp.Or(cfg.Username, "sim-user")
+	cfg.Password = cmp.Or(cfg.Password, "sim-password")
 	return &Sim{cfg: cfg, tokens: map[string]time.Time{}, faulted: map[string]bool{}}
 }
 
@@ -128,13 +169,13 @@ func (s *Sim) Config() Config {
 
 // Stats are the counters since the last ResetStats.
 type Stats struct {
-	Requests, Throttled, TokenCalls, PagesServed int64
-	First, Last                                  time.Time // the first and the latest page request
+	Requests, Throttled, TokenCalls, PagesServed, Refused int64
+	First, Last                                           time.Time // the first and the latest page request
 }
 
 // Stats reads the counters.
 func (s *Sim) Stats() Stats {
-	st := Stats{Requests: s.Requests.Load(), Throttled: s.Throttled.Load(), TokenCalls: s.TokenCalls.Load(), PagesServed: s.PagesServed.Load()}
+	st := Stats{Requests: s.Requests.Load(), Throttled: s.Throttled.Load(), TokenCalls: s.TokenCalls.Load(), PagesServed: s.PagesServed.Load(), Refused: s.Refused.Load()}
 	if f := s.first.Load(); f != 0 {
 		st.First, st.Last = time.Unix(0, f), time.Unix(0, s.last.Load())
 	}
@@ -147,6 +188,7 @@ func (s *Sim) ResetStats() {
 	s.Throttled.Store(0)
 	s.TokenCalls.Store(0)
 	s.PagesServed.Store(0)
+	s.Refused.Store(0)
 	s.first.Store(0)
 	s.last.Store(0)
 }
@@ -171,8 +213,25 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// IssuedTokens lists every access token handed out so far, in order, so
+// that tests can look for them where they must not be.
+func (s *Sim) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.issued...)
+}
+
+// TokenRequest returns the form (grant_type, scope, extra parameters and,
+// when sent there, the client's credentials) of the latest token request
+// that got a token; nil before the first.
+func (s *Sim) TokenRequest() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.tokenForm)
+}
+
 // token implements RFC 6749 §4.4 with client authentication in the Basic
-// header or in the form body.
+// header or in the form body (Config.ClientAuth may insist on one).
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	s.TokenCalls.Add(1)
 	cfg := s.Config()
@@ -184,12 +243,20 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, `{"error":"unsupported_grant_type"}`)
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
+	id, secret, basic := r.BasicAuth()
+	if cfg.ClientAuth == ClientAuthHeader && !basic || cfg.ClientAuth == ClientAuthBody && basic {
+		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"wrong client authentication method"}`)
+		return
+	}
+	if !basic {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	if id != cfg.ClientID || secret != cfg.Secret {
-		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_client"}`)
+		body := `{"error":"invalid_client"}`
+		if cfg.Fault == FaultEchoSecrets {
+			body = errorBody("error", "invalid_client", "error_description", "bad client secret "+secret)
+		}
+		writeJSON(w, http.StatusUnauthorized, body)
 		return
 	}
 	var b [16]byte
@@ -197,11 +264,26 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	tok := hex.EncodeToString(b[:])
 	s.mu.Lock()
 	s.tokens[tok] = time.Now().Add(cfg.TokenTTL)
+	s.issued = append(s.issued, tok)
+	s.tokenForm = r.PostForm
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":%d}`, tok, int(cfg.TokenTTL.Seconds())))
 }
 
-func (s *Sim) authorized(r *http.Request) bool {
+// authorized reports whether r carries the credential cfg.Auth requires.
+func (s *Sim) authorized(r *http.Request, cfg Config) bool {
+	switch cfg.Auth {
+	case AuthNone:
+		return true
+	case AuthAPIKey:
+		if cfg.APIKeyHeader != "" {
+			return r.Header.Get(cfg.APIKeyHeader) == cfg.APIKey
+		}
+		return r.Header.Get("Authorization") == "Bearer "+cfg.APIKey
+	case AuthBasic:
+		u, p, ok := r.BasicAuth()
+		return ok && u == cfg.Username && p == cfg.Password
+	}
 	const prefix = "Bearer "
 	h := r.Header.Get("Authorization")
 	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
@@ -267,13 +349,39 @@ func (s *Sim) throttle(w http.ResponseWriter, cfg Config) {
 	writeJSON(w, http.StatusTooManyRequests, `{"error":"rate_limited"}`)
 }
 
-// refuse answers 401 in the shape's error form.
-func refuse(w http.ResponseWriter, cfg Config) {
+// refuse answers 401 in the shape's error form; under FaultEchoSecrets
+// the message quotes the credential r presented.
+func refuse(w http.ResponseWriter, r *http.Request, cfg Config) {
+	echo := cfg.Fault == FaultEchoSecrets
 	if cfg.Shape == ShapeIronclad {
-		simulator.APIError(w, http.StatusUnauthorized, "UnauthorizedError", "missing, unknown or expired access token")
+		msg := "missing, unknown or expired access token"
+		if echo {
+			msg = "bad credentials: " + presented(r, cfg)
+		}
+		simulator.APIError(w, http.StatusUnauthorized, "UnauthorizedError", msg)
+		return
+	}
+	if echo {
+		writeJSON(w, http.StatusUnauthorized, errorBody("error", "invalid_token", "message", "bad credentials: "+presented(r, cfg)))
 		return
 	}
 	writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_token"}`)
+}
+
+// presented is the credential a request carries: its Authorization
+// header, and the API key header's value when that is another header.
+func presented(r *http.Request, cfg Config) string {
+	s := r.Header.Get("Authorization")
+	if h := cfg.APIKeyHeader; h != "" && http.CanonicalHeaderKey(h) != "Authorization" {
+		s += " " + r.Header.Get(h)
+	}
+	return s
+}
+
+// errorBody is a JSON object of two string members, escaped.
+func errorBody(k1, v1, k2, v2 string) string {
+	b, _ := json.Marshal(map[string]string{k1: v1, k2: v2})
+	return string(b)
 }
 
 // oneShot reports whether a one-time fault is still to be served.

@@ -3,9 +3,11 @@ package vendorsim
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +146,141 @@ func TestFaultsAreListed(t *testing.T) {
 			t.Errorf("fault %q listed twice or empty", f)
 		}
 		seen[f] = true
+	}
+}
+
+// get sends GET base+path with header h and returns the status and body.
+func get(t *testing.T, base, path string, h http.Header) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	maps.Copy(req.Header, h)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func TestAuthStyles(t *testing.T) {
+	basic := func(u, p string) http.Header {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.SetBasicAuth(u, p)
+		return r.Header
+	}
+	tests := []struct {
+		cfg       Config
+		good, bad http.Header
+	}{
+		{Config{Auth: AuthNone}, nil, nil},
+		{Config{Auth: AuthAPIKey, APIKey: "k1"}, http.Header{"Authorization": {"Bearer k1"}}, http.Header{"Authorization": {"Bearer k2"}}},
+		{Config{Auth: AuthAPIKey, APIKey: "k1", APIKeyHeader: "X-API-Key"}, http.Header{"X-Api-Key": {"k1"}}, http.Header{"Authorization": {"Bearer k1"}}},
+		{Config{Auth: AuthBasic}, basic("sim-user", "sim-password"), basic("sim-user", "nope")},
+	}
+	for _, tc := range tests {
+		tc.cfg.Users = 3
+		sim := New(tc.cfg)
+		srv := httptest.NewServer(sim)
+		if code, body, _ := get(t, srv.URL, "/v1/users", tc.good); code != 200 || !strings.Contains(body, "User2@Example.com") {
+			t.Errorf("%s: good credential: %d %s", tc.cfg.Auth, code, body)
+		}
+		if tc.bad != nil {
+			if code, _, _ := get(t, srv.URL, "/v1/users", tc.bad); code != 401 || sim.Stats().Refused != 1 {
+				t.Errorf("%s: bad credential: %d, %d refused", tc.cfg.Auth, code, sim.Stats().Refused)
+			}
+		}
+		srv.Close()
+	}
+}
+
+// tokenRequest asks for a token with the client's credentials in the
+// Basic header or in the form.
+func tokenRequest(t *testing.T, base string, header bool, secret string) (int, string) {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"a b"}, "audience": {"x"}}
+	if !header {
+		form.Set("client_id", "sim-client")
+		form.Set("client_secret", secret)
+	}
+	req, _ := http.NewRequest("POST", base+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if header {
+		req.SetBasicAuth("sim-client", secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestClientAuthAndTokenRecords(t *testing.T) {
+	for _, method := range []string{"", ClientAuthHeader, ClientAuthBody} {
+		sim := New(Config{Users: 1, ClientAuth: method})
+		srv := httptest.NewServer(sim)
+		for _, header := range []bool{true, false} {
+			want := 200
+			if method == ClientAuthHeader && !header || method == ClientAuthBody && header {
+				want = 401
+			}
+			if code, body := tokenRequest(t, srv.URL, header, "sim-secret"); code != want {
+				t.Errorf("client_auth %q, in the header %v: %d %s", method, header, code, body)
+			}
+		}
+		issued, want := sim.IssuedTokens(), 1
+		if method == "" {
+			want = 2
+		}
+		if len(issued) != want {
+			t.Errorf("client_auth %q: %d tokens issued", method, len(issued))
+		}
+		if f := sim.TokenRequest(); f.Get("scope") != "a b" || f.Get("audience") != "x" {
+			t.Errorf("client_auth %q: token request %v", method, f)
+		}
+		if code, _, _ := get(t, srv.URL, "/v1/users", http.Header{"Authorization": {"Bearer " + issued[0]}}); code != 200 {
+			t.Errorf("client_auth %q: the first token issued is refused: %d", method, code)
+		}
+		srv.Close()
+	}
+}
+
+func TestEchoSecrets(t *testing.T) {
+	sim := New(Config{Users: 10, Fault: FaultEchoSecrets, FaultPage: 1})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	if code, body := tokenRequest(t, srv.URL, false, "wrong-secret-42"); code != 401 || !strings.Contains(body, "wrong-secret-42") {
+		t.Errorf("token endpoint: %d %s", code, body)
+	}
+	tok := token(t, srv.URL)
+	if code, body, _ := get(t, srv.URL, "/v1/users", http.Header{"Authorization": {"Bearer " + tok}}); code != 401 || !strings.Contains(body, tok) {
+		t.Errorf("fault page: %d %s", code, body)
+	}
+	sim.Set(func(c *Config) { c.Auth, c.APIKeyHeader, c.APIKey = AuthAPIKey, "X-Key", "right-key" })
+	if code, body, _ := get(t, srv.URL, "/v1/users", http.Header{"X-Key": {"wrong-key-7"}}); code != 401 || !strings.Contains(body, "wrong-key-7") {
+		t.Errorf("refused key: %d %s", code, body)
+	}
+	if slices.Contains(Faults, FaultEchoSecrets) {
+		t.Error("FaultEchoSecrets is in Faults")
+	}
+}
+
+func TestTotalPagesAndRelativeLink(t *testing.T) {
+	sim := New(Config{Users: 250, Auth: AuthNone, Pagination: LinkHeader, TotalPages: true, RelativeLink: true})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	_, body, h := get(t, srv.URL, "/v1/users?limit=100", nil)
+	if !strings.Contains(body, `"total_pages":3`) {
+		t.Errorf("no total_pages: %s", body)
+	}
+	if l := h.Get("Link"); l != `</v1/users?limit=100&page=2>; rel="next", </v1/users?page=1>; rel="first"` {
+		t.Errorf("Link: %s", l)
+	}
+	sim.Set(func(c *Config) { c.TotalPages, c.RelativeLink = false, false })
+	_, body, h = get(t, srv.URL, "/v1/users?limit=100", nil)
+	if strings.Contains(body, "total_pages") || h.Get("Link") != "<"+srv.URL+`/v1/users?limit=100&page=2>; rel="next"` {
+		t.Errorf("defaults: %s, Link %s", body, h.Get("Link"))
 	}
 }

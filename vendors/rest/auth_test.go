@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/rest"
 	"github.com/agentsync/agent/vendors/vendortest"
@@ -15,7 +16,7 @@ import (
 // TestCredentialProblems: every way the credential can be unusable fails
 // the fetch before any request, with an error that names it.
 func TestCredentialProblems(t *testing.T) {
-	s, srv := newSim(t, simConfig{Users: 5, Auth: "oauth2_client_credentials"})
+	s, srv := newSim(t, vendorsim.Config{Users: 5, Auth: vendorsim.AuthOAuth2})
 	settings := vendors.Settings{Vendor: "rest", Credential: "c", REST: vendors.RESTSettings{
 		UsersURL: srv.URL + "/v1/users", RecordsPath: "data.users", Auth: vendors.AuthOAuth2, TokenURL: srv.URL + "/oauth/token"}}
 	tests := []struct {
@@ -41,7 +42,7 @@ func TestCredentialProblems(t *testing.T) {
 			}
 		})
 	}
-	if s.pages.Load()+s.tokenCalls.Load() != 0 {
+	if s.Requests.Load()+s.TokenCalls.Load() != 0 {
 		t.Error("a request went out with an unusable credential")
 	}
 	settings.Credential = ""

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
@@ -18,7 +19,7 @@ func BenchmarkFetch100k(b *testing.B) {
 	const users = 100_000
 	for _, size := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("page=%d", size), func(b *testing.B) {
-			_, srv := newSim(b, simConfig{Users: users, Auth: "oauth2_client_credentials", Pagination: "cursor"})
+			_, srv := newSim(b, vendorsim.Config{Users: users, Auth: vendorsim.AuthOAuth2, Pagination: vendorsim.Cursor})
 			e := vendortest.New(b, secrets())
 			cfg := e.Config(integration(srv.URL, `credential = "oauth"`, fmt.Sprintf(`
   auth = "oauth2_client_credentials"

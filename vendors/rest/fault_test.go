@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
@@ -20,20 +21,20 @@ func TestFaults(t *testing.T) {
 		ok    bool
 		want  string // in the error
 	}{
-		{fault500Once, true, ""},
-		{fault429, true, ""},
-		{faultExpireOnce, true, ""},
-		{fault500Always, false, "gave up after retries: HTTP 500 Internal Server Error (3 attempts)"},
-		{faultRepeatCursor, false, "pagination repeats itself: the API handed out cursor"},
-		{faultEnvelope, false, `unexpected response envelope: rest.records_path "data.users" is not in the response (its top-level keys: data, response_metadata)`},
-		{faultTruncated, false, "not JSON: the body ends in the middle of a value"},
-		{faultHTML, false, `an HTML page, not JSON (HTTP 200, titled "Service Unavailable")`},
-		{faultTokenDown, false, `credential "oauth": no token from http://`},
-		{faultUnauthorized, false, `credential "oauth" was refused by 127.0.0.1`},
+		{vendorsim.Fault500Once, true, ""},
+		{vendorsim.Fault429Once, true, ""}, // Retry-After: 1
+		{vendorsim.FaultExpireToken, true, ""},
+		{vendorsim.Fault500Always, false, "gave up after retries: HTTP 500 Internal Server Error (3 attempts)"},
+		{vendorsim.FaultRepeatCursor, false, "pagination repeats itself: the API handed out cursor"},
+		{vendorsim.FaultEnvelopeChanged, false, `unexpected response envelope: rest.records_path "data.users" is not in the response (its top-level keys: data, has_more, response_metadata, total)`},
+		{vendorsim.FaultTruncatedJSON, false, "not JSON: the body ends in the middle of a value"},
+		{vendorsim.FaultHTMLPage, false, `an HTML page, not JSON (HTTP 200, titled "Service Unavailable")`},
+		{vendorsim.FaultTokenDown, false, `credential "oauth": no token from http://`},
+		{vendorsim.FaultUnauthorized, false, `credential "oauth" was refused by 127.0.0.1`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {
-			s, srv := newSim(t, simConfig{Users: 250, Auth: "oauth2_client_credentials", Pagination: "cursor"})
+			s, srv := newSim(t, vendorsim.Config{Users: 250, Auth: vendorsim.AuthOAuth2, Pagination: vendorsim.Cursor})
 			e := vendortest.New(t, secrets())
 			cfg := e.Config(integration(srv.URL, `credential = "oauth"`, `
   auth = "oauth2_client_credentials"
@@ -45,14 +46,14 @@ func TestFaults(t *testing.T) {
 			if rep := e.Run(cfg, "vendor-x"); rep.Outcome != store.OutcomeSuccess || rep.Counts.Created != 250 {
 				t.Fatalf("clean run: %+v", rep)
 			}
-			s.set(func(c *simConfig) { c.Fault = tc.fault })
+			s.Set(func(c *vendorsim.Config) { c.Fault = tc.fault })
 			start := time.Now()
 			rep := e.Run(cfg, "vendor-x")
 			if tc.ok {
 				if rep.Outcome != store.OutcomeSuccess || rep.Counts.Unchanged != 250 {
 					t.Fatalf("want success, got %s: %s (%+v)", rep.Outcome, rep.Error, rep.Counts)
 				}
-				if tc.fault == fault429 && time.Since(start) < time.Second {
+				if tc.fault == vendorsim.Fault429Once && time.Since(start) < time.Second {
 					t.Errorf("Retry-After: 1 was not honoured (%s)", time.Since(start))
 				}
 				return
@@ -67,7 +68,7 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%d people stored", n)
 			}
 			// And the next clean run converges.
-			s.set(func(c *simConfig) { c.Fault = "" })
+			s.Set(func(c *vendorsim.Config) { c.Fault = vendorsim.FaultNone })
 			if rep := e.Run(cfg, "vendor-x"); rep.Outcome != store.OutcomeSuccess || rep.Counts.Deactivated != 0 {
 				t.Errorf("clean run after the fault: %+v", rep)
 			}
@@ -78,20 +79,20 @@ func TestFaults(t *testing.T) {
 // TestRepeatedPage stops an offset pagination whose API ignores the
 // offset (it would otherwise read page 1 until max_pages).
 func TestRepeatedPage(t *testing.T) {
-	s, srv := newSim(t, simConfig{Users: 250, Pagination: "offset_limit", Fault: faultIgnoreOffset})
+	s, srv := newSim(t, vendorsim.Config{Users: 250, Auth: vendorsim.AuthNone, Pagination: vendorsim.OffsetLimit, Fault: vendorsim.FaultRepeatPage})
 	e := vendortest.New(t, secrets())
 	rep := e.Run(e.Config(integration(srv.URL, "", `  pagination = { type = "offset_limit", page_size = 100 }`)), "vendor-x")
 	if rep.Outcome != store.OutcomeFailed || !strings.Contains(rep.Error, "page 2: pagination repeats itself: the API returned an earlier page again") {
 		t.Fatalf("%s: %s", rep.Outcome, rep.Error)
 	}
-	if n := s.pages.Load(); n != 2 {
+	if n := s.Requests.Load(); n != 2 {
 		t.Errorf("%d requests", n)
 	}
 }
 
 // TestPageCap stops at max_pages.
 func TestPageCap(t *testing.T) {
-	_, srv := newSim(t, simConfig{Users: 250, Pagination: "cursor"})
+	_, srv := newSim(t, vendorsim.Config{Users: 250, Auth: vendorsim.AuthNone, Pagination: vendorsim.Cursor})
 	e := vendortest.New(t, secrets())
 	rep := e.Run(e.Config(integration(srv.URL, "", `  pagination = { type = "cursor", cursor_path = "response_metadata.next_cursor", page_size = 10, max_pages = 5 }`)), "vendor-x")
 	if rep.Outcome != store.OutcomeFailed || !strings.Contains(rep.Error, "too many pages: more than 5 pages; stopped (rest.pagination.max_pages)") {

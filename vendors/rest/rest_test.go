@@ -1,10 +1,13 @@
 package rest_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
@@ -33,38 +36,38 @@ max_deactivate_percent = 100
 func TestScenarios(t *testing.T) {
 	tests := []struct {
 		name  string
-		sim   simConfig
+		sim   vendorsim.Config
 		head  string // integration keys
 		rest  string // [integration.rest] keys
 		pages int64  // user page requests
 	}{
-		{"no auth, no pagination", simConfig{Users: 30}, "", "", 1},
+		{"no auth, no pagination", vendorsim.Config{Users: 30, Auth: vendorsim.AuthNone, Pagination: vendorsim.None}, "", "", 1},
 		{"api key, offset and limit, ends on an empty page",
-			simConfig{Auth: "api_key", Pagination: "offset_limit"}, `credential = "key"`, `
+			vendorsim.Config{Auth: vendorsim.AuthAPIKey, Pagination: vendorsim.OffsetLimit}, `credential = "key"`, `
   auth = "api_key"
   pagination.type = "offset_limit"
 `, 4},
 		{"api key in its own header, page numbers",
-			simConfig{Auth: "api_key", APIKeyHeader: "X-API-Key", Pagination: "page_number"}, `credential = "key"`, `
+			vendorsim.Config{Auth: vendorsim.AuthAPIKey, APIKeyHeader: "X-API-Key", Pagination: vendorsim.PageNumber}, `credential = "key"`, `
   auth = "api_key"
   api_key_header = "X-API-Key"
   token_type = "none"
   pagination.type = "page_number"
 `, 4},
 		{"basic, page numbers with a page count",
-			simConfig{Auth: "basic", Pagination: "page_number", TotalPages: true}, `credential = "basic"`, `
+			vendorsim.Config{Auth: vendorsim.AuthBasic, Pagination: vendorsim.PageNumber, TotalPages: true}, `credential = "basic"`, `
   auth = "basic"
   pagination = { type = "page_number", total_pages_path = "total_pages" }
 `, 3},
 		{"oauth2 in the header, cursor",
-			simConfig{Auth: "oauth2_client_credentials", ClientAuth: "header", Pagination: "cursor"}, `credential = "oauth"`, `
+			vendorsim.Config{Auth: vendorsim.AuthOAuth2, ClientAuth: vendorsim.ClientAuthHeader, Pagination: vendorsim.Cursor}, `credential = "oauth"`, `
   auth = "oauth2_client_credentials"
   token_url = "/oauth/token"
   client_auth = "header"
   pagination = { type = "cursor", cursor_path = "response_metadata.next_cursor" }
 `, 3},
-		{"oauth2 in the body, link header, scopes and token params",
-			simConfig{Auth: "oauth2_client_credentials", ClientAuth: "body", Pagination: "link_header"}, `credential = "oauth"`, `
+		{"oauth2 in the body, link header (relative, among other links), scopes and token params",
+			vendorsim.Config{Auth: vendorsim.AuthOAuth2, ClientAuth: vendorsim.ClientAuthBody, Pagination: vendorsim.LinkHeader, RelativeLink: true}, `credential = "oauth"`, `
   auth = "oauth2_client_credentials"
   token_url = "/oauth/token"
   client_auth = "body"
@@ -73,13 +76,13 @@ func TestScenarios(t *testing.T) {
   pagination.type = "link_header"
 `, 3},
 		{"oauth2, page numbers with has_more, a token that expires once",
-			simConfig{Auth: "oauth2_client_credentials", Pagination: "page_number", HasMore: true, Fault: faultExpireOnce}, `credential = "oauth"`, `
+			vendorsim.Config{Auth: vendorsim.AuthOAuth2, Pagination: vendorsim.PageNumber, Fault: vendorsim.FaultExpireToken}, `credential = "oauth"`, `
   auth = "oauth2_client_credentials"
   token_url = "/oauth/token"
   pagination = { type = "page_number", has_more_path = "has_more" }
 `, 4},
 		{"the API serves smaller pages than asked: has_more decides",
-			simConfig{Pagination: "offset_limit", MaxPage: 70, HasMore: true}, "", `
+			vendorsim.Config{Auth: vendorsim.AuthNone, Pagination: vendorsim.OffsetLimit, MaxPageSize: 70}, "", `
   pagination = { type = "offset_limit", page_size = 100, has_more_path = "has_more" }
 `, 4},
 	}
@@ -99,36 +102,39 @@ func TestScenarios(t *testing.T) {
 			if rep.Counts.Fetched != cfg.Users || rep.Counts.Created != cfg.Users {
 				t.Errorf("counts %+v, want %d fetched and created", rep.Counts, cfg.Users)
 			}
-			if got := s.pages.Load(); got != tc.pages {
+			if got := s.Requests.Load(); got != tc.pages {
 				t.Errorf("%d page requests, want %d", got, tc.pages)
 			}
-			if s.badAuths > 0 && cfg.Fault != faultExpireOnce {
-				t.Errorf("%d requests refused", s.badAuths)
+			if n := s.Refused.Load(); n > 0 && cfg.Fault != vendorsim.FaultExpireToken {
+				t.Errorf("%d requests refused", n)
 			}
 			p := e.Records("vendor-x", store.Person)["user27@example.com"]
-			if p.Fields["full_name"] != "User Number 27" || p.Fields["department"] != "Sales" {
+			if p.Fields["full_name"] != "User Number27" || p.Fields["department"] != "Dept7" {
 				t.Errorf("user 27 = %v", p.Fields)
 			}
-			if cfg.Auth == "oauth2_client_credentials" {
+			if cfg.Auth == vendorsim.AuthOAuth2 {
 				want := int64(1)
-				if cfg.Fault == faultExpireOnce {
+				if cfg.Fault == vendorsim.FaultExpireToken {
 					want = 2
 				}
-				if n := s.tokenCalls.Load(); n != want {
+				if n := s.TokenCalls.Load(); n != want {
 					t.Errorf("%d token requests, want %d", n, want)
 				}
 			}
-			if strings.Contains(tc.rest, "scopes") && (s.scopes != "users:read users:read.email" || s.params.Get("audience") != "https://api.vendor.example") {
-				t.Errorf("token request: scope %q, params %v", s.scopes, s.params)
+			if form := s.TokenRequest(); strings.Contains(tc.rest, "scopes") && (form.Get("scope") != "users:read users:read.email" || form.Get("audience") != "https://api.vendor.example") {
+				t.Errorf("token request: scope %q, params %v", form.Get("scope"), form)
 			}
 		})
 	}
 }
 
-// TestFiltersAndActivity keeps one department, reads inactive users from
-// a status field and the SaaS users' last activity from last_login.
+// TestFiltersAndActivity keeps two departments, reads inactive users
+// from a status field and the SaaS users' last activity from last_login.
 func TestFiltersAndActivity(t *testing.T) {
-	_, srv := newSim(t, simConfig{Users: 250, Pagination: "cursor"})
+	// Generation 1 with only Churn.Inactive: the same 250 users, some of
+	// them "inactive".
+	_, srv := newSim(t, vendorsim.Config{Users: 250, Auth: vendorsim.AuthNone, Pagination: vendorsim.Cursor,
+		Generation: 1, Churn: vendorsim.Churn{Inactive: 20}})
 	e := vendortest.New(t, secrets())
 	text := integration(srv.URL, `
 mode = "users+saas_users"
@@ -138,14 +144,14 @@ application = "Vendor X"
   [[integration.filter]]
   field = "department"
   op = "ne"
-  value = "Support"
+  value = "Dept1"
   [[integration.filter]]
   field = "department"
   op = "in"
-  value = ["Sales", "Marketing"]
+  value = ["Dept0", "Dept2", "Marketing"]
   [integration.active]
   field = "status"
-  inactive_values = ["suspended"]
+  inactive_values = ["inactive"]
 `)
 	text = strings.Replace(text, `"user.department" = "department"`, `"user.department" = "department"
   "saas_user.last_activity" = "last_login | time"`, 1)
@@ -153,20 +159,57 @@ application = "Vendor X"
 	if rep.Outcome != store.OutcomeSuccess {
 		t.Fatalf("%s: %s", rep.Outcome, rep.Error)
 	}
-	// Users 0, 3, 6, ... are in Sales: 84 of 250. Pages are counted before
-	// filtering: all 250 were fetched.
-	if c := rep.Counts; c.Fetched != 250 || c.Filtered != 166 || c.Created != 84 {
+	// Users 0, 2, 20, 22, 40, ... are in Dept0 or Dept2: 26 of 250. Pages
+	// are counted before filtering: all 250 were fetched.
+	if c := rep.Counts; c.Fetched != 250 || c.Filtered != 224 || c.Created != 26 {
 		t.Errorf("counts %+v", c)
 	}
 	saas := e.Records("vendor-x", store.SaaSUser)
 	if u := saas["user42@example.com"]; u.Fields["last_activity"] != "2023-11-14T22:55:20Z" || u.Application != "Vendor X" {
 		t.Errorf("saas user 42 = %+v", u)
 	}
-	// User 49 is in Sales... no: 49 % 3 = 1. User 99 is (99 % 3 = 0) and suspended.
-	if u := e.Records("vendor-x", store.Person)["user99@example.com"]; u.Status != store.Inactive {
-		t.Errorf("user 99 (suspended) is %q", u.Status)
+	// Whoever of them the API lists as inactive is stored inactive.
+	people := e.Records("vendor-x", store.Person)
+	inactive := 0
+	for _, u := range listUsers(t, srv.URL) {
+		if u.Department != "Dept0" && u.Department != "Dept2" {
+			continue
+		}
+		want := store.Active
+		if u.Status == "inactive" {
+			want = store.Inactive
+			inactive++
+		}
+		if p := people[strings.ToLower(u.Email)]; p.Status != want {
+			t.Errorf("%s (%s) is %q", u.Email, u.Status, p.Status)
+		}
 	}
-	if n := len(saas); n != 84 {
+	if inactive == 0 {
+		t.Error("no kept user is inactive: the active field was not tested")
+	}
+	if n := len(saas); n != 26 {
 		t.Errorf("%d saas users", n)
 	}
+}
+
+type listedUser struct {
+	Email, Department, Status string
+}
+
+// listUsers reads every user of an unauthenticated simulator at base in
+// one page, as its API lists them.
+func listUsers(t *testing.T, base string) []listedUser {
+	t.Helper()
+	resp, err := http.Get(base + "/v1/users?limit=1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Data struct{ Users []listedUser }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Data.Users
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
@@ -24,21 +25,24 @@ func TestNoSecretLeaks(t *testing.T) {
 	const wrongSecret = "cs-SECRET-wrong-9d8c7b"
 	runs := []struct {
 		name    string
-		sim     simConfig
+		sim     vendorsim.Config
 		cred    string
 		rest    string
 		secrets vendortest.Secrets
 	}{
-		{"oauth2 ok", simConfig{Auth: "oauth2_client_credentials", Pagination: "cursor", Fault: fault500Once, RateLimit: true}, "oauth", oauthREST, nil},
-		{"oauth2 wrong secret, echoed", simConfig{Auth: "oauth2_client_credentials", Fault: faultEcho}, "oauth", oauthREST,
+		// A rate of 2 a second announces a nearly spent budget on every
+		// page; the 500 is on page 1 because a retry is not paced, and a
+		// retry in a spent window would be refused with 429.
+		{"oauth2 ok", vendorsim.Config{Auth: vendorsim.AuthOAuth2, Pagination: vendorsim.Cursor, Fault: vendorsim.Fault500Once, FaultPage: 1, RatePerSec: 2}, "oauth", oauthREST, nil},
+		{"oauth2 wrong secret, echoed", vendorsim.Config{Auth: vendorsim.AuthOAuth2, Fault: vendorsim.FaultEchoSecrets, Pagination: vendorsim.None}, "oauth", oauthREST,
 			vendortest.Secrets{"oauth": {Kind: credentials.OAuth2Client, ClientID: clientID, ClientSecret: wrongSecret}}},
-		{"oauth2 token echoed by a 401", simConfig{Auth: "oauth2_client_credentials", Fault: faultEcho, FaultPage: 1}, "oauth", oauthREST, nil},
-		{"oauth2 token endpoint down", simConfig{Auth: "oauth2_client_credentials", Fault: faultTokenDown}, "oauth", oauthREST, nil},
-		{"api key refused, echoed", simConfig{Auth: "api_key", Fault: faultEcho, Pagination: "cursor"}, "key",
+		{"oauth2 token echoed by a 401", vendorsim.Config{Auth: vendorsim.AuthOAuth2, Fault: vendorsim.FaultEchoSecrets, FaultPage: 1, Pagination: vendorsim.None}, "oauth", oauthREST, nil},
+		{"oauth2 token endpoint down", vendorsim.Config{Auth: vendorsim.AuthOAuth2, Fault: vendorsim.FaultTokenDown, Pagination: vendorsim.None}, "oauth", oauthREST, nil},
+		{"api key refused, echoed", vendorsim.Config{Auth: vendorsim.AuthAPIKey, Fault: vendorsim.FaultEchoSecrets, Pagination: vendorsim.Cursor}, "key",
 			"  auth = \"api_key\"\n  pagination.type = \"cursor\"\n  pagination.cursor_path = \"response_metadata.next_cursor\"\n", nil},
-		{"api key ok", simConfig{Auth: "api_key"}, "key", "  auth = \"api_key\"\n", nil},
-		{"basic refused, echoed", simConfig{Auth: "basic", Fault: faultEcho, FaultPage: 1}, "basic", "  auth = \"basic\"\n", nil},
-		{"basic, 500 always", simConfig{Auth: "basic", Fault: fault500Always, FaultPage: 1}, "basic", "  auth = \"basic\"\n", nil},
+		{"api key ok", vendorsim.Config{Auth: vendorsim.AuthAPIKey, Pagination: vendorsim.None}, "key", "  auth = \"api_key\"\n", nil},
+		{"basic refused, echoed", vendorsim.Config{Auth: vendorsim.AuthBasic, Fault: vendorsim.FaultEchoSecrets, FaultPage: 1, Pagination: vendorsim.None}, "basic", "  auth = \"basic\"\n", nil},
+		{"basic, 500 always", vendorsim.Config{Auth: vendorsim.AuthBasic, Fault: vendorsim.Fault500Always, FaultPage: 1, Pagination: vendorsim.None}, "basic", "  auth = \"basic\"\n", nil},
 	}
 	var seen strings.Builder
 	var tokens []string
@@ -78,7 +82,7 @@ func TestNoSecretLeaks(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(e.Dir, "data", f))
 			seen.Write(b)
 		}
-		tokens = append(tokens, s.issuedTokens()...)
+		tokens = append(tokens, s.IssuedTokens()...)
 		t.Logf("%s: %s", r.name, rep.Error)
 	}
 	basic := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
