@@ -387,10 +387,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		case ex.CreatedNow && r.spec.Deactivate && ex.Active != e.active:
 			// Listed again with another status: this run created it, so
 			// the end of the run will not look at it; the later listing wins now.
-			w.Status, w.Data = store.Inactive, string(data)
-			if e.active {
-				w.Status = store.Active
-			}
+			w.Status, w.Data = store.StatusOf(e.active), string(data)
 			if stale && oldData != string(data) {
 				changes, err := fieldChanges(oldData, fields)
 				if err != nil {
@@ -398,7 +395,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				}
 				w.Changes = changes
 			}
-			w.Changes = append(w.Changes, store.FieldChange{Field: "status", Old: statusText(ex.Active), New: w.Status})
+			w.Changes = append(w.Changes, store.FieldChange{Field: "status", Old: store.StatusOf(ex.Active), New: w.Status})
 			writes = append(writes, w)
 			c.Updated++
 		case !stale || oldData == string(data):
@@ -418,13 +415,6 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Existing: ex, Active: e.active})
 	}
 	return writes, seen, exists, nil
-}
-
-func statusText(active bool) string {
-	if active {
-		return store.Active
-	}
-	return store.Inactive
 }
 
 // carryOver copies the stored values of the failed targets of this kind.

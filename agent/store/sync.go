@@ -25,6 +25,14 @@ const (
 	Inactive = "inactive"
 )
 
+// StatusOf is the status of a record that is active or not.
+func StatusOf(active bool) string {
+	if active {
+		return Active
+	}
+	return Inactive
+}
+
 func (k Kind) table() string {
 	if k == SaaSUser {
 		return "saas_users"
@@ -203,11 +211,11 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	ks := y.kind(kind)
 	where, args := y.where(kind, application)
 	if !ks.checked {
-		var any int
-		if err := y.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+kind.table()+` t WHERE `+where+`)`, args...).Scan(&any); err != nil {
+		var some bool
+		if err := y.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+kind.table()+` t WHERE `+where+`)`, args...).Scan(&some); err != nil {
 			return fail(err)
 		}
-		ks.checked, ks.fresh = true, any == 0
+		ks.checked, ks.fresh = true, !some
 	}
 	if ks.fresh {
 		return out, nil
@@ -453,8 +461,9 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		if len(args) == 0 {
 			return nil
 		}
-		// Without lookups (fresh), a key this run already created must not
-		// fail the run nor be counted twice: skip it and say so.
+		// Without lookups (fresh), a key this run already created is not
+		// inserted again: the short count says so (ErrNotFresh), the
+		// transaction is rolled back, and the page is diffed with lookups.
 		if y.kind(kind).fresh {
 			r.tail = " ON CONFLICT DO NOTHING"
 		}
@@ -516,11 +525,7 @@ func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
 		if e.Active == s.Active && e.Seen && !y.kind(s.Kind).seen.has(e.ID) {
 			continue
 		}
-		status := Inactive
-		if e.Active {
-			status = Active
-		}
-		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, status, 1, s.Active, e.Seen)
+		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, StatusOf(e.Active), 1, s.Active, e.Seen)
 	}
 	_, err := multiInsert{
 		into: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
