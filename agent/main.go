@@ -10,7 +10,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	_ "github.com/agentsync/agent/vendors/all" // every built-in vendor registers itself
+	_ "github.com/agentsync/agent/destinations/all" // every built-in destination type registers itself
+	_ "github.com/agentsync/agent/vendors/all"      // every built-in vendor registers itself
 )
 
 // version is stamped by the build (-ldflags "-X main.version=1.2.3").

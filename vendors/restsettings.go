@@ -405,3 +405,7 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// CheckURL returns what is wrong with an endpoint URL that credentials
+// travel to (absolute, https unless loopback, no credential in it), or "".
+func CheckURL(raw string) string { return checkURL(raw) }

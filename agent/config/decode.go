@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -42,14 +43,41 @@ func sortedKeys[V any](m map[string]V) []string {
 // enclosing table, for hints.
 func (d *decoder) table(p path, raw map[string]any, rv reflect.Value, parent reflect.Type) {
 	fs := fields(rv.Type())
+	// A table whose struct extends itself (a destination's type owns
+	// keys of its own) decodes the keys it does not know into the
+	// extension; known lists both for the hints.
+	var ext reflect.Value
+	var efs map[string]int
+	known, lenient := fs, false
+	if x, ok := addr(rv).(extender); ok {
+		if v, found := x.extension(raw); found {
+			ext = v.Elem()
+			efs = fields(ext.Type())
+			known = maps.Clone(fs)
+			maps.Copy(known, efs)
+		} else {
+			lenient = true
+		}
+	}
 	for _, k := range sortedKeys(raw) {
-		i, ok := fs[k]
-		if !ok {
-			d.unknown(p.with(k), fs, parent)
+		if i, ok := fs[k]; ok {
+			d.value(p.with(k), raw[k], rv.Field(i), rv.Type())
 			continue
 		}
-		d.value(p.with(k), raw[k], rv.Field(i), rv.Type())
+		if j, ok := efs[k]; ok {
+			d.value(p.with(k), raw[k], ext.Field(j), ext.Type())
+			continue
+		}
+		if !lenient {
+			d.unknown(p.with(k), known, parent)
+		}
 	}
+}
+
+// extender is a struct whose table carries keys of another struct, chosen
+// by the table's own values; ok false means none could be chosen.
+type extender interface {
+	extension(raw map[string]any) (v reflect.Value, ok bool)
 }
 
 func (d *decoder) unknown(p path, known map[string]int, parent reflect.Type) {
@@ -240,4 +268,11 @@ func typeOf(v any) string {
 	default:
 		return "a value"
 	}
+}
+
+func addr(rv reflect.Value) any {
+	if !rv.CanAddr() {
+		return nil
+	}
+	return rv.Addr().Interface()
 }

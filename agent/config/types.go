@@ -8,11 +8,13 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/agentsync/agent/agent/schedule"
+	"github.com/agentsync/agent/destinations"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -23,6 +25,7 @@ type Config struct {
 	Keyring      Keyring        `toml:"keyring"`
 	SMTP         SMTP           `toml:"smtp"`
 	Integrations []*Integration `toml:"integration"`
+	Destinations []*Destination `toml:"destination"`
 
 	Path     string         `toml:"-"` // absolute path of the file
 	Dir      string         `toml:"-"` // its folder; relative paths resolve from here
@@ -73,12 +76,53 @@ type Integration struct {
 	Filter               []Filter             `toml:"filter"`  // as written; see CompiledFilters
 	Active               Active               `toml:"active"`
 	File                 vendors.FileSettings `toml:"file"`
+	Destinations         []string             `toml:"destinations"` // [[destination]] names the changes are delivered to
 	REST                 REST                 `toml:"rest"`
 
 	// Filled by Load.
 	Schedule        schedule.Schedule `toml:"-"`
 	CompiledMapping *mapping.Mapping  `toml:"-"`
 	CompiledFilters []*mapping.Filter `toml:"-"`
+}
+
+// Destination is one [[destination]] table: the keys every type has, and
+// the type's own keys (package destinations/<type>) in Settings.
+type Destination struct {
+	Name       string `toml:"name"`
+	Type       string `toml:"type"`
+	URL        string `toml:"url"`
+	Credential string `toml:"credential"`
+	BatchSize  int    `toml:"batch_size"`
+
+	Settings destinations.Settings `toml:"-"` // the type's, decoded from the same table
+}
+
+// DefaultBatchSize is a destination's batch_size when the file sets none.
+const DefaultBatchSize = 100
+
+func (d *Destination) setDefaults() { d.BatchSize = DefaultBatchSize }
+
+// extension gives the decoder the type's settings to decode the keys the
+// common ones leave; ok is false when the type is unknown, whose keys are
+// then not reported one by one (the type is).
+func (d *Destination) extension(raw map[string]any) (v reflect.Value, ok bool) {
+	name, _ := raw["type"].(string)
+	t, found := destinations.Lookup(name)
+	if !found {
+		return reflect.Value{}, false
+	}
+	d.Settings = t.NewSettings()
+	return reflect.ValueOf(d.Settings), true
+}
+
+// Destination returns the destination called name.
+func (c *Config) Destination(name string) (*Destination, bool) {
+	for _, d := range c.Destinations {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return nil, false
 }
 
 // Filter is one [[integration.filter]] table.

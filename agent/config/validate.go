@@ -25,6 +25,7 @@ func validate(cfg *Config, raw map[string]any, r *reporter) {
 		t, _ := rawTable(raw, "integration", i)
 		validateIntegration(cfg, in, path{"integration", idx(i)}, t, seen, r)
 	}
+	validateDestinations(cfg, r)
 }
 
 func validateAgent(cfg *Config, r *reporter) {

@@ -56,6 +56,8 @@ type Spec struct {
 	Mapping              *mapping.Mapping
 	Filters              []*mapping.Filter
 	Active               Active
+	// Destinations the run's changes are queued for when it succeeds.
+	Destinations []string
 }
 
 // Progress is reported after every page.
@@ -194,6 +196,7 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	}
 	defer r.sync.Close()
+	r.sync.DeliverTo(r.spec.Destinations)
 
 	if err := r.fetch(ctx); err != nil {
 		return err

@@ -185,6 +185,9 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 	if err := finishRun(ctx, tx, run); err != nil {
 		return err
 	}
+	if err := queue(ctx, tx, y.integration, y.runID, y.deliverTo, time.Now()); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit run %s: %w", y.runID, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 // Record is a stored person or SaaS user.
 type Record struct {
+	ID            int64
 	Kind          Kind
 	Integration   string
 	Application   string
@@ -18,68 +19,80 @@ type Record struct {
 	Fields        map[string]string // mapped fields, without the user./saas_user. prefix
 	Status        string
 	DeactivatedAt time.Time
+	CreatedRun    string // the run that created it
 	// LastSync is the last successful run that saw the record; nil when
 	// none has. It feeds the $sync_time and $credential_name tracking fields.
 	LastSync *Run
 }
 
-// Records streams the integration's records of one kind, ordered by key.
-func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn func(Record) error) error {
+// recordReader scans records and resolves each one's last successful run,
+// reading every run once.
+type recordReader struct {
+	s           *Store
+	integration string
+	latest      *Run
+	runs        map[string]*Run
+}
+
+func (s *Store) recordReader(ctx context.Context, integration string) (*recordReader, error) {
+	rr := &recordReader{s: s, integration: integration, runs: map[string]*Run{}}
 	latest, err := s.LastRun(ctx, integration, OutcomeSuccess)
-	var latestPtr *Run
 	switch {
 	case err == nil:
-		latestPtr = &latest
+		rr.latest = &latest
 	case !errors.Is(err, ErrNotFound):
-		return err
+		return nil, err
 	}
-	runs := map[string]*Run{}
-	lastSync := func(seen sql.NullString) (*Run, error) {
-		switch {
-		case !seen.Valid:
-			return latestPtr, nil
-		case seen.String == "":
-			return nil, nil
-		}
-		if r, ok := runs[seen.String]; ok {
-			return r, nil
-		}
-		r, err := s.Run(ctx, seen.String)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		var p *Run
-		if err == nil {
-			p = &r
-		}
-		runs[seen.String] = p
-		return p, nil
-	}
+	return rr, nil
+}
 
-	// The ORDER BY is the key index's order, so nothing is sorted (an
-	// ORDER BY on the constant '' made SQLite sort every record).
-	app, order := "''", "key"
-	if kind == SaaSUser {
-		app, order = "application", "application, key"
+func (rr *recordReader) lastSync(ctx context.Context, seen sql.NullString) (*Run, error) {
+	switch {
+	case !seen.Valid:
+		return rr.latest, nil
+	case seen.String == "":
+		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+app+`, key, data, status, deactivated_at, seen_until FROM `+kind.table()+
-		` WHERE integration = ? ORDER BY `+order, integration)
+	if r, ok := rr.runs[seen.String]; ok {
+		return r, nil
+	}
+	r, err := rr.s.Run(ctx, seen.String)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	var p *Run
+	if err == nil {
+		p = &r
+	}
+	rr.runs[seen.String] = p
+	return p, nil
+}
+
+// query runs a SELECT of recordColumns(kind) with the tail and calls fn
+// for each record.
+func (rr *recordReader) query(ctx context.Context, kind Kind, tail string, args []any, fn func(Record) error) error {
+	app := "''"
+	if kind == SaaSUser {
+		app = "application"
+	}
+	rows, err := rr.s.db.QueryContext(ctx, `SELECT id, `+app+`, key, data, status, deactivated_at, seen_until, coalesce(created_run, '') FROM `+kind.table()+
+		` WHERE integration = ? `+tail, append([]any{rr.integration}, args...)...)
 	if err != nil {
-		return fmt.Errorf("store: %s records of %s: %w", kind, integration, err)
+		return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r := Record{Kind: kind, Integration: integration}
+		r := Record{Kind: kind, Integration: rr.integration}
 		var data string
 		var deact, seen sql.NullString
-		if err := rows.Scan(&r.Application, &r.Key, &data, &r.Status, &deact, &seen); err != nil {
-			return fmt.Errorf("store: %s records of %s: %w", kind, integration, err)
+		if err := rows.Scan(&r.ID, &r.Application, &r.Key, &data, &r.Status, &deact, &seen, &r.CreatedRun); err != nil {
+			return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 		}
 		if err := json.Unmarshal([]byte(data), &r.Fields); err != nil {
 			return fmt.Errorf("store: %s %q: data: %w", kind, r.Key, err)
 		}
 		r.DeactivatedAt = parseTime(deact)
-		if r.LastSync, err = lastSync(seen); err != nil {
+		if r.LastSync, err = rr.lastSync(ctx, seen); err != nil {
 			return err
 		}
 		if err := fn(r); err != nil {
@@ -87,6 +100,66 @@ func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn f
 		}
 	}
 	return rows.Err()
+}
+
+// Records streams the integration's records of one kind, ordered by key.
+func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn func(Record) error) error {
+	rr, err := s.recordReader(ctx, integration)
+	if err != nil {
+		return err
+	}
+	// The ORDER BY is the key index's order, so nothing is sorted (an
+	// ORDER BY on the constant '' made SQLite sort every record).
+	order := "key"
+	if kind == SaaSUser {
+		order = "application, key"
+	}
+	return rr.query(ctx, kind, `ORDER BY `+order, nil, fn)
+}
+
+// RecordsAfter returns up to limit records of the kind with an id above
+// after and, when upTo > 0, at most upTo, in id order.
+func (s *Store) RecordsAfter(ctx context.Context, integration string, kind Kind, after, upTo int64, limit int) ([]Record, error) {
+	rr, err := s.recordReader(ctx, integration)
+	if err != nil {
+		return nil, err
+	}
+	if upTo <= 0 {
+		upTo = 1<<63 - 1
+	}
+	out := make([]Record, 0, limit)
+	err = rr.query(ctx, kind, `AND id > ? AND id <= ? ORDER BY id LIMIT ?`, []any{after, upTo, limit}, func(r Record) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// RecordsByKey returns the integration's records of the kind (of the
+// application, for SaaS users) with those keys, by key; absent keys are
+// left out.
+func (s *Store) RecordsByKey(ctx context.Context, integration string, kind Kind, application string, keys []string) (map[string]Record, error) {
+	out := make(map[string]Record, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rr, err := s.recordReader(ctx, integration)
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	tail, args := `AND key IN (SELECT value FROM json_each(?))`, []any{string(js)}
+	if kind == SaaSUser {
+		tail, args = `AND application = ? `+tail, []any{application, string(js)}
+	}
+	err = rr.query(ctx, kind, tail, args, func(r Record) error {
+		out[r.Key] = r
+		return nil
+	})
+	return out, err
 }
 
 // Change is one row of the change history.

@@ -246,6 +246,28 @@ DROP TABLE saas_users;
 ALTER TABLE saas_users_v6 RENAME TO saas_users;
 CREATE UNIQUE INDEX saas_users_by_key ON saas_users(integration, application, key);
 `,
+	// 7: what each destination has been given of each integration (see
+	// outbox.go). The queue is three ranges of ids per pair, not a row per
+	// change: record and change ids only grow.
+	`
+CREATE TABLE deliveries (
+	destination       TEXT NOT NULL,
+	integration       TEXT NOT NULL,
+	snapshot          INTEGER NOT NULL DEFAULT 1,
+	queued_change     INTEGER NOT NULL DEFAULT 0,
+	queued_person     INTEGER NOT NULL DEFAULT 0,
+	queued_saas       INTEGER NOT NULL DEFAULT 0,
+	acked_change      INTEGER NOT NULL DEFAULT 0,
+	acked_person      INTEGER NOT NULL DEFAULT 0,
+	acked_saas        INTEGER NOT NULL DEFAULT 0,
+	queued_run        TEXT NOT NULL DEFAULT '',
+	queued_at         TEXT,
+	last_delivered_at TEXT,
+	last_error        TEXT NOT NULL DEFAULT '',
+	failing_since     TEXT,
+	PRIMARY KEY (destination, integration)
+) WITHOUT ROWID;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

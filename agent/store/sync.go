@@ -112,7 +112,13 @@ type Sync struct {
 	dryRun      bool
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
 	kinds       map[Kind]*kindState
+	deliverTo   []string // destinations Commit queues the run's changes for
 }
+
+// DeliverTo names the destinations the run's changes are queued for when
+// Commit records it: in the same transaction, so that a change applied is
+// a change that will be delivered.
+func (y *Sync) DeliverTo(destinations []string) { y.deliverTo = destinations }
 
 // kindState is what the run knows of one kind's records.
 type kindState struct {
