@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/agentsync/agent/agent/export"
 	"text/tabwriter"
 	"time"
 
@@ -233,11 +234,11 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	e := newExporter(in.Name, k, in.CompiledMapping)
+	e := export.New(in.Name, k, in.CompiledMapping)
 	if *format == "csv" {
-		return e.csv(ctx, st, a.stdout)
+		return e.CSV(ctx, st, a.stdout)
 	}
-	return e.jsonl(ctx, st, a.stdout)
+	return e.JSONL(ctx, st, a.stdout)
 }
 
 // configAndStore loads the config and opens its store, for the commands

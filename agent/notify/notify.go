@@ -24,11 +24,12 @@ import (
 
 // Events, as the inbox names them.
 const (
-	EventRunFailed     = "run_failed"
-	EventRunOverdue    = "run_overdue" // still going Overdue after it started
-	EventRunMissed     = "run_missed"  // a scheduled run could not run
-	EventRecovered     = "recovered"
-	EventConfigInvalid = "config_invalid"
+	EventRunFailed      = "run_failed"
+	EventRunOverdue     = "run_overdue" // still going Overdue after it started
+	EventRunMissed      = "run_missed"  // a scheduled run could not run
+	EventRecovered      = "recovered"
+	EventConfigInvalid  = "config_invalid"
+	EventDeliveryFailed = "delivery_failed" // a destination kept failing for FailingAfter
 )
 
 // Overdue is how long a run may go on before its contacts are told.
@@ -83,7 +84,11 @@ func (n *Notifier) RunFinished(ctx context.Context, rep engine.Report) {
 }
 
 func (n *Notifier) recovered(ctx context.Context, rep engine.Report) {
-	keys, err := n.Store.ResolveIncidents(context.WithoutCancel(ctx), rep.Integration, nil)
+	// A run's success says nothing of its destinations: their incidents
+	// close when a delivery succeeds.
+	keys, err := n.Store.ResolveIncidents(context.WithoutCancel(ctx), rep.Integration, func(k string) bool {
+		return !strings.HasPrefix(k, EventDeliveryFailed+":")
+	})
 	if err != nil {
 		n.log().Error("could not close the integration's incidents", "integration", rep.Integration, "error", err)
 		return
@@ -193,6 +198,35 @@ func (n *Notifier) ConfigAccepted(ctx context.Context) {
 	if _, err := n.Store.ResolveIncidents(context.WithoutCancel(ctx), "", nil); err != nil {
 		n.log().Error("could not close the config incidents", "error", err)
 	}
+}
+
+// DeliveryFailing tells the integration's contacts, once, that delivering
+// to destination has been failing since since.
+func (n *Notifier) DeliveryFailing(ctx context.Context, integration, destination string, since time.Time, reason string) {
+	n.raise(ctx, integration, EventDeliveryFailed+":"+destination, EventDeliveryFailed,
+		fmt.Sprintf("delivery of %s to %s is failing", integration, destination),
+		fmt.Sprintf("Delivering the changes of integration %s to destination %s has failed since %s:\n\n%s\n\n"+
+			"Nothing is lost: the changes stay queued and the agent keeps trying; `agent status` shows the queue and `agent deliver %[1]s` tries now. "+
+			"You are not told again while it keeps failing. A message follows when a delivery succeeds.",
+			integration, destination, n.when(since), reason))
+}
+
+// DeliveryRecovered closes the failing incident of the pair and, when
+// there was one, says that delivery works again.
+func (n *Notifier) DeliveryRecovered(ctx context.Context, integration, destination string, at time.Time) {
+	key := EventDeliveryFailed + ":" + destination
+	keys, err := n.Store.ResolveIncidents(context.WithoutCancel(ctx), integration, func(k string) bool { return k == key })
+	if err != nil {
+		n.log().Error("could not close the delivery incident", "integration", integration, "destination", destination, "error", err)
+		return
+	}
+	if len(keys) == 0 {
+		return
+	}
+	n.add(ctx, integration, EventRecovered,
+		fmt.Sprintf("delivery of %s to %s works again", integration, destination),
+		fmt.Sprintf("Delivering the changes of integration %s to destination %s succeeded at %s; what was queued while it failed has been delivered.",
+			integration, destination, n.when(at)))
 }
 
 // raise opens an incident and stores its message when it was not open.

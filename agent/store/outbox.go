@@ -212,3 +212,17 @@ func (s *Store) Changed(ctx context.Context, integration string, from, to int64,
 	}
 	return out, nil
 }
+
+// CountRecords counts the integration's records of the kind with an id in
+// (after, upTo]; upTo <= 0 means no upper bound.
+func (s *Store) CountRecords(ctx context.Context, integration string, kind Kind, after, upTo int64) (int, error) {
+	if upTo <= 0 {
+		upTo = 1<<63 - 1
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE integration = ? AND id > ? AND id <= ?`, integration, after, upTo).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count %s records of %s: %w", kind, integration, err)
+	}
+	return n, nil
+}

@@ -1,4 +1,7 @@
-package main
+// Package export renders stored records as `agent export` writes them
+// (DESIGN.md, "Export"): the JSONL object, or a CSV row. Deliveries send
+// the same object.
+package export
 
 import (
 	"context"
@@ -14,10 +17,10 @@ import (
 	"github.com/agentsync/agent/mapping"
 )
 
-// exporter writes stored records in the export format of DESIGN.md. The
+// Exporter writes stored records in the export format of DESIGN.md. The
 // tracking fields are filled from each record's last successful run here,
 // at read time, so they are always current and never stored per record.
-type exporter struct {
+type Exporter struct {
 	integration string
 	kind        store.Kind
 	tracking    []mapping.Field
@@ -25,8 +28,10 @@ type exporter struct {
 	custom      []string // custom field names known from the mapping, sorted (CSV columns)
 }
 
-func newExporter(integration string, kind store.Kind, m *mapping.Mapping) *exporter {
-	e := &exporter{integration: integration, kind: kind, fixed: mapping.PersonFields}
+// New returns the exporter of one kind of the integration's records; m is
+// its compiled mapping (nil: no tracking or custom fields known).
+func New(integration string, kind store.Kind, m *mapping.Mapping) *Exporter {
+	e := &Exporter{integration: integration, kind: kind, fixed: mapping.PersonFields}
 	prefix := "user."
 	if kind == store.SaaSUser {
 		e.fixed, prefix = mapping.SaaSUserFields, "saas_user."
@@ -44,7 +49,7 @@ func newExporter(integration string, kind store.Kind, m *mapping.Mapping) *expor
 }
 
 // fields returns a record's fields with the tracking values filled in.
-func (e *exporter) fields(r store.Record) map[string]string {
+func (e *Exporter) fields(r store.Record) map[string]string {
 	prefix := "user."
 	if e.kind == store.SaaSUser {
 		prefix = "saas_user."
@@ -79,34 +84,42 @@ func timeOrEmpty(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func (e *exporter) jsonl(ctx context.Context, st *store.Store, w io.Writer) error {
+// Object is a record's export object: kind, integration (application),
+// the kind's fields, status, deactivated_at and custom.
+func (e *Exporter) Object(r store.Record) map[string]any {
+	f := e.fields(r)
+	obj := make(map[string]any, len(e.fixed)+6)
+	obj["kind"] = string(e.kind)
+	obj["integration"] = r.Integration
+	if e.kind == store.SaaSUser {
+		obj["application"] = r.Application
+	}
+	for _, name := range e.fixed {
+		obj[name] = f[name]
+	}
+	obj["status"] = r.Status
+	obj["deactivated_at"] = timeOrEmpty(r.DeactivatedAt)
+	custom := map[string]string{}
+	for k, v := range f {
+		if name, ok := strings.CutPrefix(k, "custom."); ok {
+			custom[name] = v
+		}
+	}
+	obj["custom"] = custom
+	return obj
+}
+
+// JSONL writes every record of the kind as one JSON object a line.
+func (e *Exporter) JSONL(ctx context.Context, st *store.Store, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return st.Records(ctx, e.integration, e.kind, func(r store.Record) error {
-		f := e.fields(r)
-		obj := make(map[string]any, len(e.fixed)+6)
-		obj["kind"] = string(e.kind)
-		obj["integration"] = r.Integration
-		if e.kind == store.SaaSUser {
-			obj["application"] = r.Application
-		}
-		for _, name := range e.fixed {
-			obj[name] = f[name]
-		}
-		obj["status"] = r.Status
-		obj["deactivated_at"] = timeOrEmpty(r.DeactivatedAt)
-		custom := map[string]string{}
-		for k, v := range f {
-			if name, ok := strings.CutPrefix(k, "custom."); ok {
-				custom[name] = v
-			}
-		}
-		obj["custom"] = custom
-		return enc.Encode(obj)
+		return enc.Encode(e.Object(r))
 	})
 }
 
-func (e *exporter) csv(ctx context.Context, st *store.Store, w io.Writer) error {
+// CSV writes every record of the kind as CSV, with a header row.
+func (e *Exporter) CSV(ctx context.Context, st *store.Store, w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := []string{"kind", "integration"}
 	if e.kind == store.SaaSUser {
