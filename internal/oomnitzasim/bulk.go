@@ -20,7 +20,7 @@ type portion struct {
 }
 
 type part struct {
-	records []json.RawMessage
+	records []record
 	apply   bool // false for error and test-run batches
 }
 
@@ -33,13 +33,17 @@ type partBody struct {
 	ConnectorID      json.RawMessage   `json:"connector_id"` // managed mode's alternative to connector_name
 	DataType         string            `json:"data_type"`
 	SyncField        []string          `json:"sync_field"`
-	Records          []json.RawMessage `json:"records"`
+	Records          []record          `json:"records"`
 	Portion          string            `json:"portion"`
 	InsertOnly       bool              `json:"insert_only"`
 	UpdateOnly       bool              `json:"update_only"`
 	Error            *string           `json:"error"`
 	TestRun          bool              `json:"test_run"`
 }
+
+// record is one record as sent: its fields, values still JSON. Decoding
+// the body straight into these is one pass over the bytes.
+type record = map[string]json.RawMessage
 
 // readBody reads a JSON body within Config.MaxBodyBytes into v, answering
 // 413 or 400 itself when it cannot.
@@ -55,15 +59,28 @@ func (s *Sim) readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		writeError(w, http.StatusBadRequest, jsonProblem(err))
+		writeError(w, http.StatusBadRequest, jsonProblem(b, err))
 		return false
 	}
 	return true
 }
 
-func jsonProblem(err error) string {
+func jsonProblem(body []byte, err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
+		if te.Field == "records" || strings.HasPrefix(te.Field, "records.") {
+			// Find which record, on this error path only.
+			var b struct{ Records []json.RawMessage }
+			if json.Unmarshal(body, &b) == nil {
+				for i, r := range b.Records {
+					var m record
+					if json.Unmarshal(r, &m) != nil || m == nil {
+						return fmt.Sprintf("records[%d] is not a JSON object", i)
+					}
+				}
+			}
+			return `"records" must be a list of JSON objects`
+		}
 		return fmt.Sprintf("%q: want %s, got JSON %s", te.Field, te.Type, te.Value)
 	}
 	return "malformed JSON body: " + err.Error()
@@ -186,9 +203,8 @@ func (b *partBody) check() string {
 		// carries the raw record, stored as the error, never processed.
 		return ""
 	}
-	for i, raw := range b.Records {
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &rec); err != nil || rec == nil {
+	for i, rec := range b.Records {
+		if rec == nil {
 			return fmt.Sprintf("records[%d] is not a JSON object", i)
 		}
 		for _, f := range b.SyncField {
@@ -196,9 +212,7 @@ func (b *partBody) check() string {
 			if !ok {
 				return fmt.Sprintf("records[%d]: sync field %q is missing", i, f)
 			}
-			var x any
-			json.Unmarshal(v, &x)
-			if _, ok := keyString(x); !ok {
+			if !rawScalar(v) {
 				return fmt.Sprintf("records[%d]: sync field %q is empty or not a scalar", i, f)
 			}
 		}
@@ -213,7 +227,7 @@ func (b *partBody) check() string {
 // names it "saas"; the connector (connectors/managed.py
 // _add_saas_information and the SAAS field mapping) sends it as the field
 // "SAAS": both are taken, not both at once.
-func checkSaaS(rec map[string]json.RawMessage) string {
+func checkSaaS(rec record) string {
 	key, raw, n := "", json.RawMessage(nil), 0
 	for _, k := range []string{"saas", "SAAS"} {
 		if v, ok := rec[k]; ok {
@@ -226,17 +240,38 @@ func checkSaaS(rec map[string]json.RawMessage) string {
 	if n > 1 {
 		return `saas: give "saas" or "SAAS", not both`
 	}
-	var sa map[string]any
-	if err := json.Unmarshal(raw, &sa); err != nil || sa == nil {
+	var sa struct {
+		SyncKey        json.RawMessage `json:"sync_key"`
+		Name           json.RawMessage `json:"name"`
+		SelectedSaasID json.RawMessage `json:"selected_saas_id"`
+	}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &sa) != nil {
 		return key + " is not a JSON object"
 	}
-	if k, ok := sa["sync_key"].(string); !ok || strings.TrimSpace(k) == "" {
+	if len(sa.SyncKey) == 0 || sa.SyncKey[0] != '"' || !rawScalar(sa.SyncKey) {
 		return key + `: "sync_key" is required (the user field that matches the SaaS user)`
 	}
-	if saasApp(sa) == "" {
+	if !rawScalar(sa.Name) && !rawScalar(sa.SelectedSaasID) {
 		return key + `: "name" (the application) or "selected_saas_id" is required`
 	}
 	return ""
+}
+
+// rawScalar reports whether a raw JSON value is a usable sync value: a
+// string that is not blank, a number or a boolean.
+func rawScalar(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return false
+	}
+	switch v[0] {
+	case '"':
+		var s string
+		return json.Unmarshal(v, &s) == nil && strings.TrimSpace(s) != ""
+	case 'n', '{', '[':
+		return false
+	}
+	return true
 }
 
 // saasApp is the application a SaaS user belongs to: its name, else the

@@ -91,11 +91,14 @@ func (s *Sim) apply(parts []part, fields []string, insertOnly, updateOnly bool) 
 		if !p.apply {
 			continue
 		}
-		for _, raw := range p.records {
-			var m map[string]any
-			if json.Unmarshal(raw, &m) == nil {
-				recs = append(recs, m)
+		for _, r := range p.records {
+			m := make(map[string]any, len(r))
+			for k, raw := range r {
+				var v any
+				json.Unmarshal(raw, &v)
+				m[k] = v
 			}
+			recs = append(recs, m)
 		}
 	}
 	s.tmu.Lock()
