@@ -28,17 +28,17 @@ type part struct {
 // lib/connector.py _collect_payload). Keys it does not name, such as
 // multi_str_input_value and error_type, are accepted and ignored.
 type partBody struct {
-	ConnectorVersion string            `json:"connector_version"`
-	ConnectorName    string            `json:"connector_name"`
-	ConnectorID      json.RawMessage   `json:"connector_id"` // managed mode's alternative to connector_name
-	DataType         string            `json:"data_type"`
-	SyncField        []string          `json:"sync_field"`
-	Records          []record          `json:"records"`
-	Portion          string            `json:"portion"`
-	InsertOnly       bool              `json:"insert_only"`
-	UpdateOnly       bool              `json:"update_only"`
-	Error            *string           `json:"error"`
-	TestRun          bool              `json:"test_run"`
+	ConnectorVersion string          `json:"connector_version"`
+	ConnectorName    string          `json:"connector_name"`
+	ConnectorID      json.RawMessage `json:"connector_id"` // managed mode's alternative to connector_name
+	DataType         string          `json:"data_type"`
+	SyncField        []string        `json:"sync_field"`
+	Records          []record        `json:"records"`
+	Portion          string          `json:"portion"`
+	InsertOnly       bool            `json:"insert_only"`
+	UpdateOnly       bool            `json:"update_only"`
+	Error            *string         `json:"error"`
+	TestRun          bool            `json:"test_run"`
 }
 
 // record is one record as sent: its fields, values still JSON. Decoding
