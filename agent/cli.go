@@ -21,6 +21,7 @@ Usage: agent [--config PATH] COMMAND [ARGS]
 Commands:
   validate                               check the config file
   run-now [NAME...] [--dry-run] [--json] run integrations now (all launched ones if none named)
+  deliver [NAME...] [--full] [--json]   deliver what is queued for the integrations' destinations now
   status [--json]                        state, last and next run of each integration
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
@@ -53,6 +54,7 @@ var commands = map[string]command{
 	"runs":          cmdRuns,
 	"notifications": cmdNotifications,
 	"export":        cmdExport,
+	"deliver":       cmdDeliver,
 	"version":       cmdVersion,
 }
 

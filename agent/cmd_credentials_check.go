@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/agentsync/agent/destinations"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ func credTest(ctx context.Context, a *app, args []string) error {
 	defer st.Close()
 	sec, err := st.Get(ctx, name)
 	if err != nil {
+		return err
+	}
+	if checked, err := a.testDestinations(ctx, cfg, name, st); checked {
 		return err
 	}
 	if sec.Kind != credentials.OAuth2Client {
@@ -139,4 +143,23 @@ func kindMismatches(cfg *config.Config, m credentials.Meta) []string {
 		out = append(out, fmt.Sprintf("[smtp]: credential %s is %s; SMTP wants basic (username + password)", m.Name, m.Kind))
 	}
 	return out
+}
+
+// testDestinations runs the check of every destination whose credential
+// is name (the Oomnitza token check); checked is false when none names it.
+func (a *app) testDestinations(ctx context.Context, cfg *config.Config, name string, secrets destinations.SecretSource) (checked bool, err error) {
+	dl := a.deliverer(cfg, nil, secrets, destinations.HTTP{})
+	for _, dc := range cfg.Destinations {
+		if dc.Credential != name {
+			continue
+		}
+		checked = true
+		if cerr := dl.Check(ctx, dc); cerr != nil {
+			fmt.Fprintf(a.stdout, "credential %s: FAILED: %v\n", name, cerr)
+			err = errSilent
+			continue
+		}
+		fmt.Fprintf(a.stdout, "credential %s: OK: destination %s (%s) accepted it\n", name, dc.Name, dc.URL)
+	}
+	return checked, err
 }

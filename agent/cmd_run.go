@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/destinations"
 )
 
 func cmdRunNow(ctx context.Context, a *app, args []string) error {
@@ -53,7 +55,8 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeSecrets()
-	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), Secrets: secrets, UserAgent: "agent/" + version}
+	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), Secrets: secrets, UserAgent: "agent/" + version,
+		Deliverer: a.deliverer(cfg, st, secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})}
 
 	failed := false
 	for _, name := range names {
@@ -69,6 +72,11 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		if rep.Outcome != store.OutcomeSuccess {
 			failed = true
 		}
+		for _, d := range rep.Delivery {
+			// The run's outcome stays success; the exit code says a
+			// destination did not get its changes.
+			failed = failed || d.Error != ""
+		}
 		if *asJSON {
 			b, err := json.Marshal(rep)
 			if err != nil {
@@ -82,6 +90,7 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			continue
 		}
 		fmt.Fprintln(a.stdout, summary(rep))
+		printDeliveries(a.stdout, name, rep.Delivery)
 	}
 	if failed {
 		return errSilent

@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/agentsync/agent/agent/export"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/export"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/destinations"
 )
 
 // runJSON is a run as status, runs and the JSON outputs show it.
@@ -56,16 +58,34 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if !*asJSON {
 		fmt.Fprintln(tw, "INTEGRATION\tSTATE\tLAST RUN\tOUTCOME\tNEXT RUN\tCREDENTIAL")
 	}
+	// Counting a queue needs no credential: the keyring stays closed.
+	dl := a.deliverer(cfg, st, nil, destinations.HTTP{})
+	var dests [][]string // integration, destination, queued, last delivered, error
 	for _, in := range cfg.Integrations {
 		s, err := runner.StatusOf(ctx, st, cfg, in, now)
 		if err != nil {
 			return err
+		}
+		ds, err := destinationStatus(ctx, dl, st, in)
+		if err != nil {
+			return err
+		}
+		for _, dn := range in.Destinations {
+			d := ds[dn]
+			last := "never"
+			if d.LastDeliveredAt != nil {
+				last = d.LastDeliveredAt.In(cfg.Location).Format("2006-01-02 15:04 MST")
+			}
+			dests = append(dests, []string{in.Name, dn, fmt.Sprint(d.Queued), last, or(d.Error, "-")})
 		}
 		if *asJSON {
 			obj := map[string]any{
 				"integration": in.Name, "state": s.State, "vendor": in.Vendor, "schedule": in.Schedule.String(),
 				"credential": in.Credential, "last_run": toRunJSON(s.LastRun), "last_success": toRunJSON(s.LastSuccess),
 				"next_run": nil, "missing": in.Missing(), "reason": s.Reason,
+			}
+			if len(ds) > 0 {
+				obj["destinations"] = ds
 			}
 			if !s.NextRun.IsZero() {
 				obj["next_run"] = s.NextRun.UTC()
@@ -93,7 +113,21 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, state, last, outcome, next, cred)
 	}
+	if *asJSON || len(dests) == 0 {
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "\nINTEGRATION\tDESTINATION\tQUEUED\tLAST DELIVERED\tERROR")
+	for _, row := range dests {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
 	return tw.Flush()
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func cmdRuns(ctx context.Context, a *app, args []string) error {

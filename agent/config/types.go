@@ -8,8 +8,8 @@ package config
 
 import (
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"time"
 

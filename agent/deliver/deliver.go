@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/agentsync/agent/agent/config"
@@ -226,3 +227,32 @@ func (d *Deliverer) queued(ctx context.Context, in *config.Integration, dest str
 	changed, err := d.Store.Changed(ctx, in.Name, st.Acked.Change, st.Queued.Change, st.Acked, w.PersonFields, w.SaaSFields)
 	return n + len(changed), err
 }
+
+// RetryBudget returns a Sleep for destinations.HTTP that waits at most
+// total across every retry of a delivery, then gives up: the bounded
+// effort of `agent run-now`, which leaves the rest to the service or to
+// `agent deliver`.
+func RetryBudget(total time.Duration) func(ctx context.Context, d time.Duration) error {
+	var mu sync.Mutex
+	spent := time.Duration(0)
+	return func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		if spent+d > total {
+			mu.Unlock()
+			return fmt.Errorf("%w (run-now retries for at most %s; the service or `agent deliver` tries again)", ErrBudget, total)
+		}
+		spent += d
+		mu.Unlock()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// ErrBudget means a bounded delivery stopped retrying.
+var ErrBudget = errors.New("gave up retrying")

@@ -89,6 +89,16 @@ type Report struct {
 	// Staged lists (the first of) the records a guarded run would have
 	// deactivated, so an admin can judge before lowering the guard.
 	Staged []string `json:"staged_deactivations,omitempty"`
+	// Delivery is what delivering after the run did, by destination
+	// (filled by whoever delivered: the engine only queues).
+	Delivery map[string]Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery is one destination's part of a run report.
+type Delivery struct {
+	Sent   int    `json:"sent"`   // records the destination acknowledged
+	Queued int    `json:"queued"` // records left queued
+	Error  string `json:"error"`
 }
 
 // Errors callers and tests branch on.

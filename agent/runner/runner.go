@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
@@ -32,6 +33,9 @@ type Runner struct {
 	// Notifier is told how each run ended; nil: the inbox of Store, the
 	// e-mails left pending for the service to deliver.
 	Notifier *notify.Notifier
+	// Deliverer delivers to the integration's destinations after each
+	// run; nil leaves the queue to whoever delivers later.
+	Deliverer *deliver.Deliverer
 }
 
 // Spec converts a validated integration into the engine's terms.
@@ -51,6 +55,7 @@ func Spec(in *config.Integration) engine.Spec {
 			InactiveValues:  in.Active.InactiveValues,
 			InactiveWhenSet: in.Active.InactiveWhenSet,
 		},
+		Destinations: in.Destinations,
 	}
 }
 
@@ -105,6 +110,17 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	}
 	rep := engine.Run(ctx, r.Store, Spec(in), src, opt)
 	r.notifier().RunFinished(ctx, rep)
+	if !opt.DryRun && len(in.Destinations) > 0 && r.Deliverer != nil && ctx.Err() == nil {
+		// What this run queued, and whatever an earlier delivery left.
+		res, err := r.Deliverer.Integration(ctx, name, false)
+		if err != nil {
+			log.Error("delivery", "integration", name, "error", err)
+		}
+		rep.Delivery = make(map[string]engine.Delivery, len(res))
+		for dn, x := range res {
+			rep.Delivery[dn] = engine.Delivery{Sent: x.Sent, Queued: x.Queued, Error: x.Error}
+		}
+	}
 	return rep, nil
 }
 

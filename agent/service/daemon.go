@@ -10,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/scheduler"
@@ -156,6 +157,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { d.sched.Watch(bg) })
+	wg.Go(func() { d.deliveries(bg) })
 	d.sched.CatchUp(ctx)
 	stopSignals := d.notifySignals()
 	defer stopSignals()
@@ -196,8 +198,9 @@ func (d *Daemon) generation(cfg *config.Config, hash string) *generation {
 		m = &notify.Mailer{SMTP: cfg.SMTP, Secrets: d.secrets}
 	}
 	d.delivery.SetMailer(m)
+	dl := &deliver.Deliverer{Config: cfg, Store: d.st, Secrets: d.secrets, Logger: d.log, UserAgent: d.UserAgent, Version: d.UserAgent, Notifier: n}
 	return &generation{cfg: cfg, hash: hash, loadedAt: d.Clock.Now(), runner: &runner.Runner{
-		Config: cfg, Store: d.st, Logger: d.log, Secrets: d.secrets, UserAgent: d.UserAgent, Notifier: n,
+		Config: cfg, Store: d.st, Logger: d.log, Secrets: d.secrets, UserAgent: d.UserAgent, Notifier: n, Deliverer: dl,
 	}}
 }
 

@@ -90,6 +90,9 @@ func (o *oomnitza) header() http.Header {
 // Check reads the token and asks the tenant whether it is good, as the
 // local connector does before it sends anything (the AuthTest mapping).
 func (o *oomnitza) Check(ctx context.Context) error {
+	if o.cfg.Secrets == nil {
+		return fmt.Errorf("destination %s: credential %q: no credential store is open", o.cfg.Name, o.cfg.Credential)
+	}
 	sec, err := o.cfg.Secrets.Get(ctx, o.cfg.Credential)
 	if err != nil {
 		return fmt.Errorf("destination %s: credential %q: %w", o.cfg.Name, o.cfg.Credential, err)

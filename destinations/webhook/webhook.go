@@ -64,6 +64,9 @@ func (w *webhook) key(ctx context.Context) ([]byte, error) {
 	if w.cfg.Credential == "" {
 		return nil, nil
 	}
+	if w.cfg.Secrets == nil {
+		return nil, fmt.Errorf("destination %s: credential %q: no credential store is open", w.cfg.Name, w.cfg.Credential)
+	}
 	sec, err := w.cfg.Secrets.Get(ctx, w.cfg.Credential)
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: credential %q: %w", w.cfg.Name, w.cfg.Credential, err)
