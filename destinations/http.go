@@ -99,14 +99,26 @@ func (c *Client) Do(ctx context.Context, method, url string, header http.Header,
 	// Redact the whole answer first: a secret cut by the shortening would
 	// no longer match.
 	what := web.Describe(resp, []byte(c.redact(string(answer))))
+	var err2 error
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, nil, fmt.Errorf("destination %s: %s %s: %s: %w: check the credential", c.name, method, req.URL.Path, what, ErrCredential)
+		err2 = fmt.Errorf("destination %s: %s %s: %s: %w: check the credential", c.name, method, req.URL.Path, what, ErrCredential)
 	case resp.StatusCode/100 == 3:
-		return nil, nil, fmt.Errorf("destination %s: %s %s: %s to %s: %w: set url to the final address", c.name, method, req.URL.Path, what, c.redact(resp.Header.Get("Location")), ErrRedirect)
+		err2 = fmt.Errorf("destination %s: %s %s: %s to %s: %w: set url to the final address", c.name, method, req.URL.Path, what, c.redact(resp.Header.Get("Location")), ErrRedirect)
+	default:
+		err2 = fmt.Errorf("destination %s: %s %s: %s", c.name, method, req.URL.Path, what)
 	}
-	return nil, nil, fmt.Errorf("destination %s: %s %s: %s", c.name, method, req.URL.Path, what)
+	return nil, nil, &StatusError{Code: resp.StatusCode, err: err2}
 }
+
+// StatusError is an answer that was not a 2xx (after retries).
+type StatusError struct {
+	Code int
+	err  error
+}
+
+func (e *StatusError) Error() string { return e.err.Error() }
+func (e *StatusError) Unwrap() error { return e.err }
 
 func (c *Client) redact(s string) string {
 	if c.red == nil {

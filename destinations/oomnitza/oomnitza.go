@@ -176,6 +176,13 @@ func (s *session) Send(ctx context.Context, b destinations.Batch) (bool, error) 
 		return false, fmt.Errorf("destination %s: batch %d: %w", s.o.cfg.Name, b.Number, err)
 	}
 	if _, _, err := s.o.client.Do(ctx, http.MethodPost, s.o.base+"/api/v3/bulk", s.o.header(), raw); err != nil {
+		// A portion the tenant cancelled answers 409: say so plainly.
+		var se *destinations.StatusError
+		if errors.As(err, &se) && se.Code == http.StatusConflict {
+			if cerr := s.cancelled(ctx); errors.Is(cerr, ErrCancelled) {
+				return false, cerr
+			}
+		}
 		return false, fmt.Errorf("portion %s, batch %d: %w", s.portion, b.Number, err)
 	}
 	s.sent++
@@ -233,6 +240,18 @@ func (s *session) Finish(ctx context.Context) error {
 	if s.sent == 0 {
 		return nil
 	}
+	if err := s.cancelled(ctx); err != nil {
+		return err
+	}
+	if _, _, err := s.o.client.Do(ctx, http.MethodPost, s.o.base+"/api/v3/bulk/"+url.PathEscape(s.portion)+"/finalize", s.o.header(), []byte("{}")); err != nil {
+		return fmt.Errorf("portion %s: finalize: %w", s.portion, err)
+	}
+	return nil
+}
+
+// cancelled asks the tenant about the portion (the connector's own check
+// before it goes on) and returns ErrCancelled when the tenant cancelled it.
+func (s *session) cancelled(ctx context.Context) error {
 	_, body, err := s.o.client.Do(ctx, http.MethodGet, s.o.base+"/api/v3/bulk/"+url.PathEscape(s.portion), s.o.header(), nil)
 	if err != nil {
 		return fmt.Errorf("portion %s: %w", s.portion, err)
@@ -242,9 +261,6 @@ func (s *session) Finish(ctx context.Context) error {
 	}
 	if json.Unmarshal(body, &desc) == nil && desc.Canceled {
 		return fmt.Errorf("destination %s: portion %s: %w; nothing of it was applied, and the changes stay queued", s.o.cfg.Name, s.portion, ErrCancelled)
-	}
-	if _, _, err := s.o.client.Do(ctx, http.MethodPost, s.o.base+"/api/v3/bulk/"+url.PathEscape(s.portion)+"/finalize", s.o.header(), []byte("{}")); err != nil {
-		return fmt.Errorf("portion %s: finalize: %w", s.portion, err)
 	}
 	return nil
 }
