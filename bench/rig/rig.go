@@ -79,14 +79,19 @@ func NewAgent(dir string, sim *Sim, in vendorsim.Integration) (*Agent, error) {
 		return nil, err
 	}
 	os.Setenv(PassphraseEnv, passphrase)
+	return a, a.SetCredential("sim", credentials.Secret{Kind: credentials.OAuth2Client, ClientID: cfg.ClientID, ClientSecret: cfg.Secret})
+}
+
+// SetCredential stores a credential in the agent's file keyring.
+func (a *Agent) SetCredential(name string, sec credentials.Secret) error {
 	c, err := config.Load(a.Config)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	creds := credentials.Open(credentialOptions(c))
 	defer creds.Close()
-	_, err = creds.Set(context.Background(), "sim", credentials.Secret{Kind: credentials.OAuth2Client, ClientID: cfg.ClientID, ClientSecret: cfg.Secret}, time.Time{})
-	return a, err
+	_, err = creds.Set(context.Background(), name, sec, time.Time{})
+	return err
 }
 
 func credentialOptions(c *config.Config) credentials.Options {
@@ -118,6 +123,14 @@ func (a *Agent) RunBinary(ctx context.Context, bin string) (Result, error) {
 	r.Counts, r.Outcome, r.Error = rep.Counts, rep.Outcome, rep.Error
 	r.StoreBytes = FilesSize(filepath.Join(a.Dir, "data", store.FileName))
 	return r, nil
+}
+
+// Measure runs `bin --config CONFIG args...` and measures it from outside:
+// wall time and peak RSS.
+func (a *Agent) Measure(ctx context.Context, bin string, args ...string) (r Result, stdout, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--config", a.Config}, args...)...)
+	cmd.Env = append(os.Environ(), PassphraseEnv+"="+passphrase)
+	return measured(cmd)
 }
 
 // measured runs cmd and measures it from outside: wall time and peak RSS.
