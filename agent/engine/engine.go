@@ -91,8 +91,9 @@ type Report struct {
 
 // Errors callers and tests branch on.
 var (
-	ErrIncomplete = errors.New("incomplete fetch")
-	ErrGuard      = errors.New("mass-deactivation guard")
+	ErrIncomplete = vendors.ErrIncomplete // one notion: a vendor's rules and the engine's own
+
+	ErrGuard = errors.New("mass-deactivation guard")
 )
 
 // NewRunID returns a sortable, unique run id.
