@@ -24,6 +24,11 @@ type Page struct {
 	Records []Record
 }
 
+// ErrIncomplete marks a fetch that is not provably complete: a changed
+// envelope, a missing or inconsistent end signal, a repeated page or
+// cursor. The engine's engine.ErrIncomplete is this error.
+var ErrIncomplete = errors.New("incomplete fetch")
+
 // ErrCredential marks a fetch that failed because the credential is
 // missing, of the wrong kind, or refused by the vendor (HTTP 401/403, a
 // token endpoint that rejects the client): what an admin must fix, not

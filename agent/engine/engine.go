@@ -103,8 +103,9 @@ type Delivery struct {
 
 // Errors callers and tests branch on.
 var (
-	ErrIncomplete = errors.New("incomplete fetch")
-	ErrGuard      = errors.New("mass-deactivation guard")
+	ErrIncomplete = vendors.ErrIncomplete // one notion: a vendor's rules and the engine's own
+
+	ErrGuard = errors.New("mass-deactivation guard")
 )
 
 // NewRunID returns a sortable, unique run id.
@@ -232,7 +233,16 @@ func (r *run) do(ctx context.Context) error {
 	r.rep.FinishedAt = time.Now().UTC()
 	done := *r.rep
 	done.Outcome = store.OutcomeSuccess
-	return r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.spec.Deactivate)
+	if err := r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.spec.Deactivate); err != nil {
+		// The status changes were planned, not committed: the failed
+		// run's report counts none.
+		for _, sc := range scopes {
+			c := r.counts(sc.Kind)
+			c.Deactivated, c.Reactivated = 0, 0
+		}
+		return err
+	}
+	return nil
 }
 
 // planStatus fills the deactivated/reactivated counts and enforces the

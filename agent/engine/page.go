@@ -161,38 +161,46 @@ func (r *run) mapPage(p vendors.Page, keys *[]string) mapped {
 }
 
 // page diffs one mapped page against the store and applies it in one
-// transaction.
+// transaction. The report counts what was committed: a page's counts
+// stand only once its transaction did, so a run that fails on a write
+// (a full disk) reports the records it really wrote.
 func (r *run) page(ctx context.Context, m mapped) error {
-	r.tally(func(c *store.Counts) {
-		c.Fetched += m.fetched
-		c.Filtered += m.filtered
-		c.Invalid += m.invalid
-	})
-	entries := m.entries
-	if len(entries) == 0 {
-		return nil
-	}
-	// A page written without lookups (the first sync) that repeats a
-	// record of an earlier page is diffed again, with lookups.
-	counts := r.rep.Counts
-	var saasCounts store.Counts
-	if r.rep.SaaSCounts != nil {
-		saasCounts = *r.rep.SaaSCounts
-	}
+	counts, saasCounts := r.rep.Counts, r.saasCounts()
 	for {
-		writes, seen, err := r.diffPage(ctx, entries)
+		r.tally(func(c *store.Counts) {
+			c.Fetched += m.fetched
+			c.Filtered += m.filtered
+			c.Invalid += m.invalid
+		})
+		if len(m.entries) == 0 {
+			return nil
+		}
+		writes, seen, err := r.diffPage(ctx, m.entries)
 		if err == nil {
 			err = r.sync.ApplyPage(ctx, writes, seen)
 		}
-		if !errors.Is(err, store.ErrNotFresh) {
-			return err
+		if err == nil {
+			return nil
 		}
-		r.log.Warn("the source lists a user on two pages; the later record wins", "page", m.number)
 		r.rep.Counts = counts
 		if r.rep.SaaSCounts != nil {
 			*r.rep.SaaSCounts = saasCounts
 		}
+		if !errors.Is(err, store.ErrNotFresh) {
+			return err
+		}
+		// A page written without lookups (the first sync) that repeats a
+		// record of an earlier page is diffed again, with lookups.
+		r.log.Warn("the source lists a user on two pages; the later record wins", "page", m.number)
 	}
+}
+
+// saasCounts is a copy of the SaaS counts (zero in users mode).
+func (r *run) saasCounts() store.Counts {
+	if r.rep.SaaSCounts == nil {
+		return store.Counts{}
+	}
+	return *r.rep.SaaSCounts
 }
 
 // diffPage diffs a page's entries for every kind the mode writes.

@@ -64,10 +64,7 @@ func Spec(in *config.Integration) engine.Spec {
 // "skipped" or "failed" report and an error; a run that started yields its
 // report and a nil error, whatever its outcome.
 func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engine.Report, error) {
-	log := r.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := r.logger()
 	now := time.Now().UTC()
 	skipped := func(outcome string, err error) (engine.Report, error) {
 		if opt.Trigger == "" {
@@ -88,10 +85,8 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 		return skipped(store.OutcomeSkipped, err)
 	}
 	defer l.Release()
-	if n, err := r.Store.FailInterrupted(ctx, name); err != nil {
+	if _, err := r.failInterrupted(ctx, name); err != nil {
 		return skipped(store.OutcomeFailed, err)
-	} else if n > 0 {
-		log.Warn("an earlier run was interrupted; it is recorded as failed", "integration", name, "runs", n)
 	}
 
 	factory, ok := vendors.Lookup(in.Vendor)
@@ -122,6 +117,13 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 		}
 	}
 	return rep, nil
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
 }
 
 func (r *Runner) notifier() *notify.Notifier {

@@ -142,6 +142,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.delivery = &notify.Delivery{Store: d.st, Clock: d.Clock, Logger: d.log.With("component", "email")}
 	gen := d.generation(cfg, hash)
 	d.cur = gen
+	// Before any run of ours: a run left "running" is a crash's.
+	if err := gen.runner.RecoverInterrupted(ctx); err != nil {
+		d.log.Error("recording the runs interrupted by the agent stopping failed", "error", err)
+	}
 	opt := d.Options
 	opt.Clock, opt.Logger, opt.MaxParallel = d.Clock, d.log, cfg.Agent.MaxParallelRuns
 	d.sched, err = scheduler.New(gen.runner, opt)

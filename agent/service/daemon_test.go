@@ -56,7 +56,17 @@ type daemonHarness struct {
 
 func startDaemon(t *testing.T, text string) *daemonHarness {
 	t.Helper()
+	return startDaemonAfter(t, text, nil)
+}
+
+// startDaemonAfter is startDaemon with before run on the data folder
+// (dir/data) first.
+func startDaemonAfter(t *testing.T, text string, before func(dataDir string)) *daemonHarness {
+	t.Helper()
 	dir := t.TempDir()
+	if before != nil {
+		before(filepath.Join(dir, "data"))
+	}
 	h := &daemonHarness{t: t, path: filepath.Join(dir, "config.toml"), logs: &vendortest.Buffer{},
 		clock: clockwork.NewFakeClockAt(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)), errc: make(chan error, 1)}
 	h.write(text)

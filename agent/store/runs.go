@@ -181,34 +181,31 @@ func forgetCreations(ctx context.Context, db execer, integration, runID string) 
 	return nil
 }
 
+// Interrupted is the error of a run a dead process left running.
+const Interrupted = "interrupted: the agent stopped during this run; nothing was deactivated"
+
 // FailInterrupted marks the integration's runs still recorded as running
-// as failed. Call it while holding the integration's lock: no run can be
-// going on then, so such a row is left from a process that died.
-func (s *Store) FailInterrupted(ctx context.Context, integration string) (int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE integration = ? AND outcome = ?`, integration, OutcomeRunning)
-	if err != nil {
-		return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
+// as failed, and returns them as they now are. Call it while holding the
+// integration's lock: no run can be going on then, so such a row is left
+// from a process that died.
+func (s *Store) FailInterrupted(ctx context.Context, integration string) ([]Run, error) {
+	runs, err := s.queryRuns(ctx, "runs of "+integration, `SELECT `+runColumns+` FROM runs WHERE integration = ? AND outcome = ? ORDER BY started_at, id`, integration, OutcomeRunning)
+	if err != nil || len(runs) == 0 {
+		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
+	now := time.Now().UTC()
+	for i := range runs {
+		r := &runs[i]
+		r.Outcome, r.FinishedAt, r.Error = OutcomeFailed, now, Interrupted
+		// finishRun also forgets the run's creations (no $sync_time); the
+		// outcome condition keeps a row a live run finished meanwhile.
+		if err := forgetCreations(ctx, s.db, integration, r.ID); err != nil {
+			return nil, err
 		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for _, id := range ids {
-		if err := forgetCreations(ctx, s.db, integration, id); err != nil {
-			return 0, err
+		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET outcome = ?, finished_at = ?, error = ? WHERE id = ? AND outcome = ?`,
+			OutcomeFailed, timeText(now), Interrupted, r.ID, OutcomeRunning); err != nil {
+			return nil, fmt.Errorf("store: run %s: %w", r.ID, err)
 		}
 	}
-	res, err := s.db.ExecContext(ctx,
-		`UPDATE runs SET outcome = ?, finished_at = ?, error = 'interrupted: the agent stopped during this run; nothing was deactivated' WHERE integration = ? AND outcome = ?`,
-		OutcomeFailed, timeText(time.Now()), integration, OutcomeRunning)
-	if err != nil {
-		return 0, fmt.Errorf("store: runs of %s: %w", integration, err)
-	}
-	return res.RowsAffected()
+	return runs, nil
 }

@@ -140,8 +140,8 @@ func TestFailInterrupted(t *testing.T) {
 	defer st.Close()
 	st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()})
 	st.StartRun(ctx, Run{ID: "r2", Integration: "other", Trigger: "manual", StartedAt: time.Now()})
-	if n, err := st.FailInterrupted(ctx, "acme"); err != nil || n != 1 {
-		t.Fatalf("FailInterrupted = %d, %v", n, err)
+	if runs, err := st.FailInterrupted(ctx, "acme"); err != nil || len(runs) != 1 {
+		t.Fatalf("FailInterrupted = %+v, %v", runs, err)
 	}
 	r1, _ := st.Run(ctx, "r1")
 	r2, _ := st.Run(ctx, "r2")

@@ -110,6 +110,7 @@ type Sync struct {
 	integration string
 	runID       string
 	dryRun      bool
+	dryRows     int                  // rows in TEMP dry (dry.go)
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
 	kinds       map[Kind]*kindState
 	deliverTo   []string // destinations Commit queues the run's changes for
@@ -185,12 +186,18 @@ DELETE FROM temp.delta;`)
 		conn.Close()
 		return nil, fmt.Errorf("store: sync %s: delta table: %w", integration, err)
 	}
+	if dryRun {
+		if _, err := conn.ExecContext(ctx, dryTable); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("store: sync %s: dry table: %w", integration, err)
+		}
+	}
 	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Kind]*kindState{}}, nil
 }
 
 // Close drops the session's temp state and returns the connection.
 func (y *Sync) Close() error {
-	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.delta`)
+	_, err := y.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.delta; DROP TABLE IF EXISTS temp.dry`)
 	if cerr := y.conn.Close(); err == nil {
 		err = cerr
 	}
@@ -253,6 +260,11 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	if err := rows.Err(); err != nil {
 		return fail(err)
 	}
+	if y.dryRows > 0 {
+		if err := y.lookupDry(ctx, kind, application, string(js), out); err != nil {
+			return fail(err)
+		}
+	}
 	return out, nil
 }
 
@@ -298,12 +310,17 @@ func (y *Sync) LookupData(ctx context.Context, kind Kind, ids []int64) (map[int6
 	if err := rows.Err(); err != nil {
 		return fail(err)
 	}
+	if y.dryRows > 0 {
+		if err := y.lookupDataDry(ctx, kind, ids, out); err != nil {
+			return fail(err)
+		}
+	}
 	return out, nil
 }
 
 // ApplyPage writes one page's records and marks its records seen, in one
-// transaction. In a dry run only the seen marks are kept (in memory and
-// TEMP).
+// transaction. In a dry run the writes go to TEMP dry (dry.go) and the
+// seen marks are kept as in a real run (in memory and TEMP).
 func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error {
 	tx, err := y.conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -311,7 +328,13 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	}
 	defer tx.Rollback()
 	var created map[Kind]int
-	if !y.dryRun && len(writes) > 0 {
+	switch {
+	case len(writes) == 0:
+	case y.dryRun:
+		if err := y.writeDry(ctx, tx, writes); err != nil {
+			return err
+		}
+	default:
 		if created, err = y.write(ctx, tx, writes); err != nil {
 			return err
 		}

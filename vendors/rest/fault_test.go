@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,30 @@ func TestPageCap(t *testing.T) {
 	rep := e.Run(e.Config(integration(srv.URL, "", `  pagination = { type = "cursor", cursor_path = "response_metadata.next_cursor", page_size = 10, max_pages = 5 }`)), "vendor-x")
 	if rep.Outcome != store.OutcomeFailed || !strings.Contains(rep.Error, "too many pages: more than 5 pages; stopped (rest.pagination.max_pages)") {
 		t.Fatalf("%s: %s", rep.Outcome, rep.Error)
+	}
+}
+
+// TestCursorPathTypo: after a good sync of 250 users, a cursor_path that
+// matches nothing must fail the run, not end it after page 1 and
+// deactivate the 150 users of the pages never read (the guard is off).
+func TestCursorPathTypo(t *testing.T) {
+	_, srv := newSim(t, vendorsim.Config{Users: 250, Auth: vendorsim.AuthNone, Pagination: vendorsim.Cursor})
+	e := vendortest.New(t, secrets())
+	good := e.Config(integration(srv.URL, "", `  pagination = { type = "cursor", cursor_path = "response_metadata.next_cursor", page_size = 100 }`))
+	if rep := e.Run(good, "vendor-x"); rep.Outcome != store.OutcomeSuccess || rep.Counts.Created != 250 {
+		t.Fatalf("good run: %+v", rep)
+	}
+	before := e.Records("vendor-x", store.Person)
+	typo := e.Config(integration(srv.URL, "", `  pagination = { type = "cursor", cursor_path = "response_metadata.next_curser", page_size = 100 }`))
+	rep := e.Run(typo, "vendor-x")
+	const want = `page 1: unexpected response envelope: rest.pagination.cursor_path "response_metadata.next_curser" is not in the response`
+	if rep.Outcome != store.OutcomeFailed || !strings.Contains(rep.Error, want) {
+		t.Fatalf("want a failed run naming %q, got %s: %s (%+v)", want, rep.Outcome, rep.Error, rep.Counts)
+	}
+	if rep.Counts.Deactivated != 0 || e.Inactive("vendor-x", store.Person) != 0 {
+		t.Errorf("deactivated %d, %d inactive", rep.Counts.Deactivated, e.Inactive("vendor-x", store.Person))
+	}
+	if after := e.Records("vendor-x", store.Person); !reflect.DeepEqual(after, before) {
+		t.Errorf("the failed run changed the store: %d records before, %d after", len(before), len(after))
 	}
 }

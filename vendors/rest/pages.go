@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
 )
@@ -87,7 +85,9 @@ type yieldError struct{ err error }
 
 func (e *yieldError) Error() string { return e.err.Error() }
 
-// run fetches page after page until the pagination's own end signal.
+// run fetches page after page until the pagination's own end signal
+// (complete.go). A page's envelope and end signal are checked before its
+// users are yielded.
 func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) error) error {
 	p := pg.p
 	u := pg.firstURL()
@@ -109,11 +109,15 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 			return fmt.Errorf("page %d: GET %s: %w", n, short(u.String()), err)
 		}
 		recs, err := Records(doc, pg.recordsPath)
-		if err != nil {
-			return fmt.Errorf("page %d: %w", n, err)
+		if err == nil {
+			err = pg.repeated(recs)
 		}
-		if err := pg.repeated(n, recs); err != nil {
-			return err
+		var next *url.URL
+		if err == nil {
+			next, err = pg.next(doc, u, resp.Header.Values("Link"), page, offset, len(recs))
+		}
+		if err != nil {
+			return fmt.Errorf("page %d: %w (GET %s)", n, err, short(u.String()))
 		}
 		if len(recs) > 0 {
 			yielded++
@@ -121,49 +125,11 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 				return &yieldError{err}
 			}
 		}
-
-		more, err := pg.more(doc, page, len(recs))
-		if err != nil {
-			return fmt.Errorf("page %d: %w", n, err)
-		}
-		var next *url.URL
-		switch p.Type {
-		case vendors.PageNone:
+		if next == nil {
 			return nil
-		case vendors.PageOffset:
-			if !more {
-				return nil
-			}
-			offset += len(recs)
-			next = pg.withQuery(map[string]string{p.OffsetParam: strconv.Itoa(offset), p.LimitParam: strconv.Itoa(p.PageSize)})
-		case vendors.PageNumber:
-			if !more {
-				return nil
-			}
-			page++
-			next = pg.withQuery(map[string]string{p.PageParam: strconv.Itoa(page), p.LimitParam: strconv.Itoa(p.PageSize)})
-		case vendors.PageCursor:
-			c, err := pg.cursor(doc, more)
-			if err != nil || c == "" {
-				return pageErr(n, err)
-			}
-			next = pg.withQuery(map[string]string{p.CursorParam: c, p.LimitParam: strconv.Itoa(p.PageSize)})
-		case vendors.PageLink:
-			l, err := pg.link(u, resp.Header.Values("Link"))
-			if err != nil || l == nil {
-				return pageErr(n, err)
-			}
-			next = l
 		}
-		u = next
+		u, offset, page = next, offset+len(recs), page+1
 	}
-}
-
-func pageErr(n int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("page %d: %w", n, err)
 }
 
 // firstURL is the users URL with the first page's parameters.
@@ -189,120 +155,6 @@ func (pg *pager) withQuery(params map[string]string) *url.URL {
 	}
 	u.RawQuery = q.Encode()
 	return &u
-}
-
-// more reads the end signal of offset and page-number pagination: the
-// has_more flag or the page count when configured (a short page proves
-// nothing when the API says otherwise), else "this page was not empty".
-func (pg *pager) more(doc any, page, n int) (bool, error) {
-	p := pg.p
-	if p.Type == vendors.PageNone || p.Type == vendors.PageLink {
-		return false, nil
-	}
-	switch {
-	case p.HasMorePath != "":
-		v, err := lookup(doc, p.HasMorePath, "has_more_path")
-		if err != nil {
-			return false, err
-		}
-		more, ok := v.(bool)
-		if !ok {
-			return false, fmt.Errorf("%w: rest.pagination.has_more_path %q holds %s, not true or false", ErrPagination, p.HasMorePath, describe(v))
-		}
-		if more && n == 0 {
-			return false, fmt.Errorf("%w: the API says more users follow (%s is true) but sent none on this page", ErrPagination, p.HasMorePath)
-		}
-		return more, nil
-	case p.Type == vendors.PageNumber && p.TotalPagesPath != "":
-		v, err := lookup(doc, p.TotalPagesPath, "total_pages_path")
-		if err != nil {
-			return false, err
-		}
-		total, err := strconv.Atoi(mapping.Stringify(v))
-		if err != nil || total < 0 {
-			return false, fmt.Errorf("%w: rest.pagination.total_pages_path %q holds %s, not a page count", ErrPagination, p.TotalPagesPath, describe(v))
-		}
-		last := total - 1 + p.StartPage
-		if page < last && n == 0 {
-			return false, fmt.Errorf("%w: page %d of %d is empty", ErrPagination, page, total)
-		}
-		return page < last, nil
-	case p.Type == vendors.PageCursor:
-		return true, nil // the cursor decides
-	}
-	return n > 0, nil
-}
-
-// cursor returns the next cursor, "" at the end. A cursor seen before
-// would loop forever: that fails the fetch.
-func (pg *pager) cursor(doc any, more bool) (string, error) {
-	p := pg.p
-	v, _ := mapping.Lookup(asObject(doc), p.CursorPath)
-	c := mapping.Stringify(v)
-	switch {
-	case p.HasMorePath != "" && !more:
-		return "", nil
-	case c == "" && p.HasMorePath != "":
-		return "", fmt.Errorf("%w: the API says more users follow (%s is true) but gives no cursor at %q", ErrPagination, p.HasMorePath, p.CursorPath)
-	case c == "":
-		return "", nil
-	case pg.seen["cursor\x00"+c]:
-		return "", fmt.Errorf("%w: the API handed out cursor %q again (rest.pagination.cursor_path %q); stopped before looping", ErrRepeated, clip(c, 40), p.CursorPath)
-	}
-	pg.seen["cursor\x00"+c] = true
-	return c, nil
-}
-
-// link returns the rel="next" link resolved against the current URL, nil
-// at the end. It must stay on the users URL's scheme and host (it gets
-// the credential) and must not repeat.
-func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
-	l := web.NextLink(values)
-	if l == "" {
-		return nil, nil
-	}
-	ref, err := url.Parse(l)
-	if err != nil {
-		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, clip(l, 80))
-	}
-	next := cur.ResolveReference(ref)
-	if next.Scheme != pg.first.Scheme || next.Host != pg.first.Host {
-		return nil, fmt.Errorf("%w: the Link header's next page is on %s://%s, not %s://%s; the credential is not sent elsewhere",
-			ErrPagination, next.Scheme, next.Host, pg.first.Scheme, pg.first.Host)
-	}
-	key := "link\x00" + next.String()
-	if pg.seen[key] {
-		return nil, fmt.Errorf("%w: the Link header points again at %s; stopped before looping", ErrRepeated, short(next.String()))
-	}
-	pg.seen[key] = true
-	return next, nil
-}
-
-// repeated fails when offset or page-number pagination returns a page it
-// returned before (an API that ignores the offset or page parameter would
-// otherwise be read until max_pages, every user counted many times).
-func (pg *pager) repeated(n int, recs []vendors.Record) error {
-	if len(recs) == 0 || (pg.p.Type != vendors.PageOffset && pg.p.Type != vendors.PageNumber) {
-		return nil
-	}
-	first, _ := json.Marshal(recs[0])
-	last, _ := json.Marshal(recs[len(recs)-1])
-	key := "page\x00" + strconv.Itoa(len(recs)) + "\x00" + string(first) + "\x00" + string(last)
-	if pg.seen[key] {
-		return fmt.Errorf("page %d: %w: the API returned an earlier page again; does it read rest.pagination.%s?", n, ErrRepeated, map[string]string{
-			vendors.PageOffset: "offset_param", vendors.PageNumber: "page_param"}[pg.p.Type])
-	}
-	pg.seen[key] = true
-	return nil
-}
-
-// lookup finds a pagination value that must be there.
-func lookup(doc any, path, key string) (any, error) {
-	v, ok := mapping.Lookup(asObject(doc), path)
-	if !ok || v == nil {
-		return nil, fmt.Errorf("%w: rest.pagination.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc))
-	}
-	return v, nil
 }
 
 func asObject(doc any) map[string]any {

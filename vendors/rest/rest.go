@@ -9,10 +9,12 @@
 // page (none, offset_limit, page_number, cursor, link_header), takes each
 // page's users from records_path and yields them. The HTTP mechanics
 // (retries, Retry-After, pacing, timeouts, TLS, size cap) are package
-// web's. It returns nil only when pagination ended by its own signal;
-// a repeated cursor, page or next link, a missing records_path, a body
-// that is not JSON, a refused credential or a runaway page count fail the
-// fetch, and the engine then deactivates nobody. See README.md.
+// web's. It returns nil only when pagination ended by its own signal
+// (the rules are in complete.go); a repeated cursor, page or next link, a
+// configured path (records_path, cursor_path, has_more_path,
+// total_pages_path) absent from a page, a body that is not JSON, a
+// refused credential or a runaway page count fail the fetch, and the
+// engine then deactivates nobody. See README.md.
 package rest
 
 import (
@@ -36,14 +38,6 @@ func init() {
 		Defaults: vendors.Defaults{REST: &vendors.RESTSettings{}},
 	})
 }
-
-// Errors of an incomplete fetch, wrapped; test them with errors.Is.
-var (
-	ErrEnvelope   = errors.New("unexpected response envelope")
-	ErrRepeated   = errors.New("pagination repeats itself")
-	ErrPagination = errors.New("pagination signal missing or inconsistent")
-	ErrPageCap    = errors.New("too many pages")
-)
 
 // source is one configured integration. It is immutable after New: every
 // Fetch builds its own HTTP client, pacing state and token source.

@@ -4,44 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/agentsync/agent/mapping"
-	"github.com/agentsync/agent/vendors"
 )
-
-// Records takes the users out of a decoded page: the array at the dotted
-// path records_path ("" is the body itself), every element an object. A
-// missing path, a null, or anything but an array of objects is an error:
-// an API that changed its envelope must not read as zero users.
-func Records(doc any, recordsPath string) ([]vendors.Record, error) {
-	v := doc
-	if recordsPath != "" {
-		m, ok := doc.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: the response is %s, so rest.records_path %q cannot be in it", ErrEnvelope, describe(doc), recordsPath)
-		}
-		if v, ok = mapping.Lookup(m, recordsPath); !ok {
-			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc), saying(m))
-		}
-	}
-	arr, ok := v.([]any)
-	if !ok {
-		where := "the response"
-		if recordsPath != "" {
-			where = fmt.Sprintf("rest.records_path %q", recordsPath)
-		}
-		return nil, fmt.Errorf("%w: %s holds %s, not an array of users", ErrEnvelope, where, describe(v))
-	}
-	recs := make([]vendors.Record, len(arr))
-	for i, e := range arr {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: user %d of the page is %s, not an object", ErrEnvelope, i+1, describe(e))
-		}
-		recs[i] = m
-	}
-	return recs, nil
-}
 
 // describe names the JSON type of a decoded value, for messages.
 func describe(v any) string {
