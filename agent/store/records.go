@@ -68,15 +68,17 @@ func (rr *recordReader) lastSync(ctx context.Context, seen sql.NullString) (*Run
 	return p, nil
 }
 
-// query runs a SELECT of recordColumns(kind) with the tail and calls fn
-// for each record.
-func (rr *recordReader) query(ctx context.Context, kind Kind, tail string, args []any, fn func(Record) error) error {
+// query selects the records of the kind matching where (which names the
+// integration: "integration = ?" or, to keep SQLite off the key index,
+// "+integration = ?"; the integration is the first argument) and calls fn
+// for each.
+func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args []any, fn func(Record) error) error {
 	app := "''"
 	if kind == SaaSUser {
 		app = "application"
 	}
 	rows, err := rr.s.db.QueryContext(ctx, `SELECT id, `+app+`, key, data, status, deactivated_at, seen_until, coalesce(created_run, '') FROM `+kind.table()+
-		` WHERE integration = ? `+tail, append([]any{rr.integration}, args...)...)
+		` WHERE `+where, append([]any{rr.integration}, args...)...)
 	if err != nil {
 		return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 	}
@@ -114,7 +116,7 @@ func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn f
 	if kind == SaaSUser {
 		order = "application, key"
 	}
-	return rr.query(ctx, kind, `ORDER BY `+order, nil, fn)
+	return rr.query(ctx, kind, `integration = ? ORDER BY `+order, nil, fn)
 }
 
 // RecordsAfter returns up to limit records of the kind with an id above
@@ -128,7 +130,9 @@ func (s *Store) RecordsAfter(ctx context.Context, integration string, kind Kind,
 		upTo = 1<<63 - 1
 	}
 	out := make([]Record, 0, limit)
-	err = rr.query(ctx, kind, `AND id > ? AND id <= ? ORDER BY id LIMIT ?`, []any{after, upTo, limit}, func(r Record) error {
+	// The id range is the rowid's: with the key index, SQLite would read
+	// every record of the integration to sort them by id, at every call.
+	err = rr.query(ctx, kind, `+integration = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`, []any{after, upTo, limit}, func(r Record) error {
 		out = append(out, r)
 		return nil
 	})
@@ -151,11 +155,11 @@ func (s *Store) RecordsByKey(ctx context.Context, integration string, kind Kind,
 	if err != nil {
 		return nil, err
 	}
-	tail, args := `AND key IN (SELECT value FROM json_each(?))`, []any{string(js)}
+	where, args := `integration = ? AND key IN (SELECT value FROM json_each(?))`, []any{string(js)}
 	if kind == SaaSUser {
-		tail, args = `AND application = ? `+tail, []any{application, string(js)}
+		where, args = `integration = ? AND application = ? AND key IN (SELECT value FROM json_each(?))`, []any{application, string(js)}
 	}
-	err = rr.query(ctx, kind, tail, args, func(r Record) error {
+	err = rr.query(ctx, kind, where, args, func(r Record) error {
 		out[r.Key] = r
 		return nil
 	})

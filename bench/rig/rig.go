@@ -26,6 +26,7 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
+	_ "github.com/agentsync/agent/destinations/all" // configs may name destinations
 	"github.com/agentsync/agent/internal/vendorsim"
 	_ "github.com/agentsync/agent/vendors/all" // the in-process runs need the vendors
 )
