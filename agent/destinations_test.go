@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -481,6 +482,59 @@ func TestDeliveredAfterAKill(t *testing.T) {
 			t.Fatalf("the service did not deliver the queue; its log:\n%s", logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	a.tenantMatchesExport()
+}
+
+// TestDeliveryFailingForAnHour: the contacts are told once when a
+// destination has failed for an hour, and once when it works again.
+func TestDeliveryFailingForAnHour(t *testing.T) {
+	a := newTenantAgent(t, "")
+	a.tenant.FailWith(http.StatusBadRequest, -1) // not retried: fails at once
+	if code, _ := a.runNow(); code != exitFailed {
+		t.Fatalf("run-now with a failing destination: exit %d, want 1", code)
+	}
+	events := func() []string {
+		_, out, _ := a.cli(nil, "notifications", "--json")
+		var evs []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var n map[string]any
+			if json.Unmarshal([]byte(line), &n) == nil {
+				evs = append(evs, fmt.Sprint(n["event"]))
+			}
+		}
+		return evs
+	}
+	if evs := events(); strings.Contains(strings.Join(evs, ","), "delivery_failed") {
+		t.Fatalf("told after one failure: %v", evs)
+	}
+	// It has been failing for two hours.
+	db, err := sql.Open("sqlite", filepath.Join(a.dir, "data", "agent.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE deliveries SET failing_since = ?`, time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for range 2 {
+		if code, _, _ := a.cli(nil, "deliver"); code != exitFailed {
+			t.Fatalf("deliver: exit %d, want 1", code)
+		}
+	}
+	if evs := strings.Join(events(), ","); strings.Count(evs, "delivery_failed") != 1 {
+		t.Fatalf("events = %s, want delivery_failed once", evs)
+	}
+	a.tenant.FailWith(0, 0)
+	if code, out, _ := a.cli(nil, "deliver"); code != exitOK {
+		t.Fatalf("deliver after recovery: exit %d: %s", code, out)
+	}
+	_, out, _ := a.cli(nil, "notifications")
+	if !strings.Contains(out, "delivery of people to oom works again") {
+		t.Fatalf("no recovery message in the inbox:\n%s", out)
+	}
+	if code, _, _ := a.cli(nil, "deliver"); code != exitOK || strings.Count(strings.Join(events(), ","), "recovered") != 1 {
+		t.Fatalf("recovery told more than once: %v", events())
 	}
 	a.tenantMatchesExport()
 }

@@ -247,10 +247,12 @@ as_agent=(env -i HOME=/var/lib/agent PATH=/usr/bin:/bin "$chroot_bin" --userspec
 mkdir "$work/gowork"
 (cd "$work/gowork" && go work init "$repo" "$repo/installer/ironcladsim")
 GOWORK=$work/gowork/go.work go build -o "$work/ironcladsim" ./installer/ironcladsim
-"$work/ironcladsim" -users 25 >"$work/sim.url" 2>"$work/sim.log" &
+oom_token=oomnitza-check-token-7c1e
+"$work/ironcladsim" -users 25 -oomnitza-token "$oom_token" >"$work/sim.url" 2>"$work/sim.log" &
 sim_pid=$!
-for _ in $(seq 100); do [ -s "$work/sim.url" ] && break || sleep 0.05; done
+for _ in $(seq 100); do [ "$(wc -l <"$work/sim.url")" = 2 ] && break || sleep 0.05; done
 sim_url=$(head -1 "$work/sim.url")
+oom_url=$(sed -n 2p "$work/sim.url")
 [[ $sim_url == http://127.0.0.1:* ]] || fail "the simulator did not start: $(cat "$work/sim.log")"
 
 readme 'sudo -u agent agent credentials set ironclad-prod'
@@ -294,6 +296,34 @@ readme 'sudo -u agent agent runs'
 out=$("${as_agent[@]}" runs 2>&1) || fail "runs: $out"
 [ "$(grep -c success <<<"$out")" = 2 ] || fail "runs: $out"
 ok "runs: the two runs"
+
+# Deliver to Oomnitza: the tenant is the simulator's (token $oom_token).
+readme 'printf '"'"'%s'"'"' "$OOMNITZA_TOKEN" | sudo -u agent agent credentials set oomnitza-token --kind api_key --secret-stdin'
+out=$(printf '%s' "$oom_token" | "${as_agent[@]}" credentials set oomnitza-token --kind api_key --secret-stdin 2>&1) || fail "credentials set oomnitza-token: $out"
+ok "credentials set oomnitza-token from standard input"
+# The admin's edit: the README's destination block, its url the tenant's
+# here, and the integration delivering to it.
+readme_dest=$(awk '/<!-- installer\/check.sh runs/ { on = 1 } on && /^```toml/ { n++; if (n == 2) { code = 1; next } } code && /^```/ { exit } code { print }' README.md)
+grep -q '^type = "oomnitza"$' <<<"$readme_dest" || fail "README's second toml block is not the Oomnitza destination: $readme_dest"
+sed -i 's/^name = "ironclad"$/name = "ironclad"\ndestinations = ["oomnitza"]/' "$root/etc/agent/config.toml"
+printf '\n%s\n' "$(sed "s#^url = .*#url = \"$oom_url\"#" <<<"$readme_dest")" >>"$root/etc/agent/config.toml"
+out=$("${as_agent[@]}" validate 2>&1) || fail "validate with the destination: $out"
+ok "validate: the destination"
+readme 'sudo -u agent agent credentials test oomnitza-token'
+out=$("${as_agent[@]}" credentials test oomnitza-token 2>&1) || fail "credentials test oomnitza-token: $out"
+grep -q "OK: destination oomnitza" <<<"$out" || fail "credentials test oomnitza-token: $out"
+ok "credentials test oomnitza-token: the tenant accepted the token"
+out=$("${as_agent[@]}" run-now --json 2>&1) || fail "run-now with the destination: $out"
+grep -q '"delivery":{"oomnitza":{"sent":25,"queued":0,"error":""}}' <<<"$out" || fail "run-now with the destination: $out"
+ok "run-now: the first delivery sent all 25 people"
+out=$("${as_agent[@]}" status 2>&1) || fail "status: $out"
+grep -Eq '^ironclad +oomnitza +0 ' <<<"$out" || fail "status shows no destination: $out"
+ok "status: the destination, nothing queued"
+readme 'sudo -u agent agent deliver'
+out=$("${as_agent[@]}" deliver 2>&1) || fail "deliver: $out"
+want "deliver with nothing queued" "$out" "ironclad -> oomnitza: 0 sent, 0 queued"
+if grep -rqa "$oom_token" "$root/var/lib/agent" --exclude-dir=keyring; then fail "the Oomnitza token is in /var/lib/agent outside the keyring"; fi
+ok "the token is nowhere in /var/lib/agent but the keyring"
 stray=$(find "$root/var/lib/agent" ! -uid "$uid")
 [ -z "$stray" ] || fail "files in /var/lib/agent the service could not own: $stray"
 ok "everything in /var/lib/agent belongs to agent"
