@@ -254,8 +254,8 @@ func (pg *pager) cursor(doc any, more bool) (string, error) {
 }
 
 // link returns the rel="next" link resolved against the current URL, nil
-// at the end. It must stay on the users URL's scheme and host (it gets
-// the credential) and must not repeat.
+// at the end. It must stay on the users URL's origin (it gets the
+// credential; web.SameOrigin) and must not repeat.
 func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 	l := web.NextLink(values)
 	if l == "" {
@@ -266,9 +266,9 @@ func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, clip(l, 80))
 	}
 	next := cur.ResolveReference(ref)
-	if next.Scheme != pg.first.Scheme || next.Host != pg.first.Host {
-		return nil, fmt.Errorf("%w: the Link header's next page is on %s://%s, not %s://%s; the credential is not sent elsewhere",
-			ErrPagination, next.Scheme, next.Host, pg.first.Scheme, pg.first.Host)
+	if !web.SameOrigin(pg.first, next) {
+		return nil, fmt.Errorf("%w: the Link header's next page is on %s, not %s; the credential is not sent elsewhere",
+			ErrPagination, web.Origin(next), web.Origin(pg.first))
 	}
 	key := "link\x00" + next.String()
 	if pg.seen[key] {

@@ -19,6 +19,9 @@
 // is longer than MaxWait, and a Retry-After beyond MaxWait fails at once.
 // Everything else, 401 and 403 included, is returned to the caller, which
 // knows what a refused credential means.
+//
+// Credentials stay on their origin: the client follows a redirect only
+// within the request's scheme, host and port (SameOrigin).
 package web
 
 import (
@@ -87,14 +90,14 @@ type Transport struct {
 
 // NewClient returns an http.Client over a new Transport. The client has
 // no overall timeout (each attempt has RequestTimeout; the caller's
-// context bounds the run) and follows redirects the standard way, which
-// drops the Authorization header on a move to another host.
+// context bounds the run) and follows redirects only within the
+// request's origin (CheckRedirect).
 func NewClient(o Options) (*http.Client, error) {
 	t, err := NewTransport(o)
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Transport: t}, nil
+	return &http.Client{Transport: t, CheckRedirect: CheckRedirect}, nil
 }
 
 // NewTransport builds the Transport; it fails only on a CA file that
