@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
@@ -22,6 +22,7 @@ type getter struct {
 	auth       authorizer
 	credential string
 	kind       string // rest.auth
+	red        *credentials.Redactor
 }
 
 // get returns a 2xx response and its body. A 401 gets one more try with
@@ -39,11 +40,11 @@ func (g *getter) get(ctx context.Context, u string) (*http.Response, []byte, err
 		}
 		resp, err := g.client.Do(req)
 		if err != nil {
-			return nil, nil, fmt.Errorf("GET %s: %w", short(u), unwrapURLError(err))
+			return nil, nil, fmt.Errorf("GET %s: %w", short(g.red, u), unwrapURLError(err))
 		}
 		body, err := readAll(resp)
 		if err != nil {
-			return nil, nil, fmt.Errorf("GET %s: %w", short(u), err)
+			return nil, nil, fmt.Errorf("GET %s: %w", short(g.red, u), err)
 		}
 		switch code := resp.StatusCode; {
 		case code >= 200 && code < 300:
@@ -51,11 +52,11 @@ func (g *getter) get(ctx context.Context, u string) (*http.Response, []byte, err
 		case code == http.StatusUnauthorized && !fresh && g.auth.refresh():
 			continue
 		case code == http.StatusUnauthorized || code == http.StatusForbidden:
-			return nil, nil, refused(code, resp.Status, req.URL.Host, g.credential, g.kind)
+			return nil, nil, refused(code, g.red.String(resp.Status), req.URL.Host, g.credential, g.kind)
 		case code == http.StatusNotFound:
-			return nil, nil, fmt.Errorf("GET %s: %s: check rest.users_url", short(u), web.Describe(resp, body))
+			return nil, nil, fmt.Errorf("GET %s: %s: check rest.users_url", short(g.red, u), web.Describe(resp, body, g.red))
 		default:
-			return nil, nil, fmt.Errorf("GET %s: %s", short(u), web.Describe(resp, body))
+			return nil, nil, fmt.Errorf("GET %s: %s", short(g.red, u), web.Describe(resp, body, g.red))
 		}
 	}
 }
@@ -70,16 +71,17 @@ type pager struct {
 	p           vendors.Pagination // resolved
 	recordsPath string
 	first       *url.URL
+	red         *credentials.Redactor
 
 	seen map[string]bool // cursors, next links or page fingerprints already met
 }
 
-func newPager(r vendors.RESTSettings) (*pager, error) {
+func newPager(r vendors.RESTSettings, red *credentials.Redactor) (*pager, error) {
 	u, err := url.Parse(r.UsersURL)
 	if err != nil {
 		return nil, fmt.Errorf("rest.users_url: %w", err)
 	}
-	return &pager{p: r.Pagination, recordsPath: r.RecordsPath, first: u, seen: map[string]bool{}}, nil
+	return &pager{p: r.Pagination, recordsPath: r.RecordsPath, first: u, red: red, seen: map[string]bool{}}, nil
 }
 
 // yieldError carries the engine's error out of the page loop unchanged.
@@ -104,11 +106,11 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 		if err != nil {
 			return fmt.Errorf("page %d: %w", n, err)
 		}
-		doc, err := web.DecodeJSON(resp, body)
+		doc, err := web.DecodeJSON(resp, body, pg.red)
 		if err != nil {
-			return fmt.Errorf("page %d: GET %s: %w", n, short(u.String()), err)
+			return fmt.Errorf("page %d: GET %s: %w", n, short(pg.red, u.String()), err)
 		}
-		recs, err := Records(doc, pg.recordsPath)
+		recs, err := Records(doc, pg.recordsPath, pg.red)
 		if err != nil {
 			return fmt.Errorf("page %d: %w", n, err)
 		}
@@ -201,7 +203,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 	}
 	switch {
 	case p.HasMorePath != "":
-		v, err := lookup(doc, p.HasMorePath, "has_more_path")
+		v, err := pg.lookup(doc, p.HasMorePath, "has_more_path")
 		if err != nil {
 			return false, err
 		}
@@ -214,7 +216,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 		}
 		return more, nil
 	case p.Type == vendors.PageNumber && p.TotalPagesPath != "":
-		v, err := lookup(doc, p.TotalPagesPath, "total_pages_path")
+		v, err := pg.lookup(doc, p.TotalPagesPath, "total_pages_path")
 		if err != nil {
 			return false, err
 		}
@@ -247,7 +249,7 @@ func (pg *pager) cursor(doc any, more bool) (string, error) {
 	case c == "":
 		return "", nil
 	case pg.seen["cursor\x00"+c]:
-		return "", fmt.Errorf("%w: the API handed out cursor %q again (rest.pagination.cursor_path %q); stopped before looping", ErrRepeated, clip(c, 40), p.CursorPath)
+		return "", fmt.Errorf("%w: the API handed out cursor %q again (rest.pagination.cursor_path %q); stopped before looping", ErrRepeated, web.Clip(pg.red, c, 40), p.CursorPath)
 	}
 	pg.seen["cursor\x00"+c] = true
 	return c, nil
@@ -263,7 +265,7 @@ func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 	}
 	ref, err := url.Parse(l)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, clip(l, 80))
+		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, web.Clip(pg.red, l, 80))
 	}
 	next := cur.ResolveReference(ref)
 	if !web.SameOrigin(pg.first, next) {
@@ -272,7 +274,7 @@ func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 	}
 	key := "link\x00" + next.String()
 	if pg.seen[key] {
-		return nil, fmt.Errorf("%w: the Link header points again at %s; stopped before looping", ErrRepeated, short(next.String()))
+		return nil, fmt.Errorf("%w: the Link header points again at %s; stopped before looping", ErrRepeated, short(pg.red, next.String()))
 	}
 	pg.seen[key] = true
 	return next, nil
@@ -297,10 +299,10 @@ func (pg *pager) repeated(n int, recs []vendors.Record) error {
 }
 
 // lookup finds a pagination value that must be there.
-func lookup(doc any, path, key string) (any, error) {
+func (pg *pager) lookup(doc any, path, key string) (any, error) {
 	v, ok := mapping.Lookup(asObject(doc), path)
 	if !ok || v == nil {
-		return nil, fmt.Errorf("%w: rest.pagination.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc))
+		return nil, fmt.Errorf("%w: rest.pagination.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc, pg.red))
 	}
 	return v, nil
 }
@@ -311,14 +313,7 @@ func asObject(doc any) map[string]any {
 }
 
 // short shortens a URL for a message.
-func short(u string) string { return clip(u, 200) }
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
+func short(red *credentials.Redactor, u string) string { return web.Clip(red, u, 200) }
 
 // unwrapURLError drops the *url.Error wrapper (its text repeats the
 // method and URL the caller names itself).

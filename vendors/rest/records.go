@@ -5,15 +5,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
+	"github.com/agentsync/agent/vendors/web"
 )
 
 // Records takes the users out of a decoded page: the array at the dotted
 // path records_path ("" is the body itself), every element an object. A
 // missing path, a null, or anything but an array of objects is an error:
-// an API that changed its envelope must not read as zero users.
-func Records(doc any, recordsPath string) ([]vendors.Record, error) {
+// an API that changed its envelope must not read as zero users. red (may
+// be nil) takes the run's secrets out of what the error quotes.
+func Records(doc any, recordsPath string, red *credentials.Redactor) ([]vendors.Record, error) {
 	v := doc
 	if recordsPath != "" {
 		m, ok := doc.(map[string]any)
@@ -21,7 +24,7 @@ func Records(doc any, recordsPath string) ([]vendors.Record, error) {
 			return nil, fmt.Errorf("%w: the response is %s, so rest.records_path %q cannot be in it", ErrEnvelope, describe(doc), recordsPath)
 		}
 		if v, ok = mapping.Lookup(m, recordsPath); !ok {
-			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc), saying(m))
+			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc, red), saying(m, red))
 		}
 	}
 	arr, ok := v.([]any)
@@ -66,14 +69,14 @@ func describe(v any) string {
 
 // keysOf lists the top-level keys of an object response, to show what the
 // API sent instead (never the values: they may be anything).
-func keysOf(doc any) string {
+func keysOf(doc any, red *credentials.Redactor) string {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		return "it is " + describe(doc)
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
-		keys = append(keys, clip(k, 40))
+		keys = append(keys, web.Clip(red, k, 40))
 	}
 	sort.Strings(keys)
 	if len(keys) > 12 {
@@ -88,10 +91,10 @@ func keysOf(doc any) string {
 // saying quotes what an answer without users says about itself: a top
 // level "error" or "message" string (Slack answers HTTP 200 with
 // {"ok": false, "error": "invalid_auth"}).
-func saying(m map[string]any) string {
+func saying(m map[string]any, red *credentials.Redactor) string {
 	for _, k := range []string{"error", "message", "error_description"} {
 		if s, ok := m[k].(string); ok && s != "" {
-			return fmt.Sprintf("; it says %s: %q", k, clip(s, 120))
+			return fmt.Sprintf("; it says %s: %q", k, web.Clip(red, s, 120))
 		}
 	}
 	return ""
