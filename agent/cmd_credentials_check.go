@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/vendors/web"
 )
 
 // credTest is `agent credentials test NAME [--token-url URL]`.
@@ -50,7 +51,7 @@ func credTest(ctx context.Context, a *app, args []string) error {
 	if len(endpoints) == 0 {
 		return usagef("credentials test: no token URL for credential %s: no integration naming it sets [integration.rest] token_url; give --token-url URL", name)
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: web.CheckRedirect}
 	failed := false
 	for _, ep := range endpoints {
 		info, err := credentials.TestToken(ctx, client, name, sec, ep)

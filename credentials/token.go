@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -66,8 +65,10 @@ func TestToken(ctx context.Context, base *http.Client, name string, sec Secret, 
 
 // tokenError describes a failed token request: the endpoint's status and
 // OAuth2 error, never its body verbatim, with any secret value of sec the
-// endpoint may have echoed removed.
+// endpoint may have echoed removed before the description is shortened.
 func tokenError(name, tokenURL string, sec Secret, err error) error {
+	red := &Redactor{}
+	red.AddSecret(sec)
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		msg := "refused"
@@ -77,25 +78,17 @@ func tokenError(name, tokenURL string, sec Secret, err error) error {
 		if re.ErrorCode != "" {
 			msg += ": " + re.ErrorCode
 		}
-		if d := re.ErrorDescription; d != "" {
+		if d := red.String(re.ErrorDescription); d != "" {
 			if r := []rune(d); len(r) > 200 {
 				d = string(r[:200]) + "…"
 			}
 			msg += " (" + d + ")"
 		}
-		return fmt.Errorf("credential %q: token endpoint %s: %s", name, tokenURL, Redact(msg, sec))
+		return fmt.Errorf("credential %q: token endpoint %s: %s", name, tokenURL, red.String(msg))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is said once, below
 	}
-	return fmt.Errorf("credential %q: token request to %s failed: %s", name, tokenURL, Redact(err.Error(), sec))
-}
-
-// Redact replaces every secret value of sec found in s.
-func Redact(s string, sec Secret) string {
-	for _, v := range sec.values() {
-		s = strings.ReplaceAll(s, v, "[redacted]")
-	}
-	return s
+	return fmt.Errorf("credential %q: token request to %s failed: %w", name, tokenURL, red.Error(err))
 }

@@ -62,8 +62,10 @@ func TestTokenErrorsNameTheCredentialNotTheSecret(t *testing.T) {
 
 func TestRedactAndStringers(t *testing.T) {
 	sec := Secret{Kind: Basic, Username: "u", Password: "pw-Redact-9"}
-	if got := Redact("x pw-Redact-9 y", sec); got != "x [redacted] y" {
-		t.Fatalf("Redact: %q", got)
+	red := &Redactor{}
+	red.AddSecret(sec)
+	if got := red.String("x pw-Redact-9 y"); got != "x [redacted] y" {
+		t.Fatalf("Redactor.String: %q", got)
 	}
 	for _, s := range []string{sec.String(), sec.GoString()} {
 		if strings.Contains(s, "pw-Redact-9") {

@@ -57,6 +57,7 @@ func NewClient(cfg Config) (*Client, error) {
 		MaxWait:          DefaultMaxWait,
 		Logger:           cfg.Logger,
 		Sleep:            cfg.HTTP.Sleep,
+		Redactor:         cfg.Redactor,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", cfg.Name, err)
@@ -96,9 +97,9 @@ func (c *Client) Do(ctx context.Context, method, url string, header http.Header,
 	if resp.StatusCode/100 == 2 {
 		return resp.Header, answer, nil
 	}
-	// Redact the whole answer first: a secret cut by the shortening would
-	// no longer match.
-	what := web.Describe(resp, []byte(c.redact(string(answer))))
+	// Describe redacts the whole answer before it shortens it: a secret cut
+	// in half would no longer match.
+	what := web.Describe(resp, answer, c.red)
 	var err2 error
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:

@@ -19,6 +19,7 @@ import (
 	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/destinations"
 )
 
@@ -256,3 +257,7 @@ func RetryBudget(total time.Duration) func(ctx context.Context, d time.Duration)
 
 // ErrBudget means a bounded delivery stopped retrying.
 var ErrBudget = errors.New("gave up retrying")
+
+// newRedactor is a delivery's: it learns the destination's credential as
+// it is read, and every text the destination answers passes it.
+func newRedactor() *credentials.Redactor { return &credentials.Redactor{} }

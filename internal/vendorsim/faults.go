@@ -39,7 +39,8 @@ const (
 
 // FaultEchoSecrets is a vendor that quotes credentials back in its
 // errors, for tests of a client's redaction: the token endpoint's
-// invalid_client answer quotes the client secret it was given (in
+// invalid_client answer quotes the client secret it was given and, when
+// the client authenticated by HTTP Basic, the Authorization header (in
 // error_description), and every 401 of the users endpoint quotes the
 // credential the request presented (in message), page FaultPage answering
 // 401 whatever the credential. It is not in Faults: it tests what a client

@@ -254,7 +254,11 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	if id != cfg.ClientID || secret != cfg.Secret {
 		body := `{"error":"invalid_client"}`
 		if cfg.Fault == FaultEchoSecrets {
-			body = errorBody("error", "invalid_client", "error_description", "bad client secret "+secret)
+			said := "bad client secret " + secret
+			if basic {
+				said = "got Authorization " + strconv.Quote(r.Header.Get("Authorization")) + ": " + said
+			}
+			body = errorBody("error", "invalid_client", "error_description", said)
 		}
 		writeJSON(w, http.StatusUnauthorized, body)
 		return

@@ -1,6 +1,7 @@
 package vendorsim
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"maps"
@@ -253,6 +254,10 @@ func TestEchoSecrets(t *testing.T) {
 	defer srv.Close()
 	if code, body := tokenRequest(t, srv.URL, false, "wrong-secret-42"); code != 401 || !strings.Contains(body, "wrong-secret-42") {
 		t.Errorf("token endpoint: %d %s", code, body)
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte("sim-client:wrong-secret-43"))
+	if code, body := tokenRequest(t, srv.URL, true, "wrong-secret-43"); code != 401 || !strings.Contains(body, "Basic "+basic) {
+		t.Errorf("token endpoint, Basic: %d %s", code, body)
 	}
 	tok := token(t, srv.URL)
 	if code, body, _ := get(t, srv.URL, "/v1/users", http.Header{"Authorization": {"Bearer " + tok}}); code != 401 || !strings.Contains(body, tok) {

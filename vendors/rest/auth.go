@@ -5,11 +5,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/vendors"
+	"github.com/agentsync/agent/vendors/web"
 )
 
 // authorizer puts the credential on a request. refresh is called after a
@@ -45,7 +43,7 @@ type oauthAuth struct {
 	conf       *clientcredentials.Config
 	ctx        context.Context // carries the web client for the token requests
 	credential string
-	red        *redactor
+	red        *credentials.Redactor
 
 	mu sync.Mutex
 	ts oauth2.TokenSource
@@ -59,7 +57,7 @@ func (a *oauthAuth) apply(req *http.Request) error {
 	if err != nil {
 		return a.tokenError(err)
 	}
-	a.red.add(tok.AccessToken)
+	a.red.Add(tok.AccessToken)
 	req.Header.Set("Authorization", tok.Type()+" "+tok.AccessToken)
 	return nil
 }
@@ -76,12 +74,12 @@ func (a *oauthAuth) refresh() bool {
 func (a *oauthAuth) tokenError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		detail := re.Response.Status
+		detail := a.red.String(re.Response.Status)
 		if re.ErrorCode != "" {
-			detail += ", " + re.ErrorCode
+			detail += ", " + web.Clip(a.red, re.ErrorCode, 40)
 		}
 		if re.ErrorDescription != "" {
-			detail += ": " + clip(re.ErrorDescription, 120)
+			detail += ": " + web.Clip(a.red, re.ErrorDescription, 120)
 		}
 		switch re.Response.StatusCode {
 		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
@@ -93,7 +91,9 @@ func (a *oauthAuth) tokenError(err error) error {
 }
 
 // authorizer builds this run's authorizer from the credential.
-func (s *source) authorizer(ctx context.Context, client *http.Client, red *redactor) (authorizer, error) {
+// Every secret part of the credential, in all its forms, goes to red
+// before the first request.
+func (s *source) authorizer(ctx context.Context, client *http.Client, red *credentials.Redactor) (authorizer, error) {
 	r := s.rest
 	if r.Auth == vendors.AuthNone {
 		return noAuth{}, nil
@@ -102,12 +102,12 @@ func (s *source) authorizer(ctx context.Context, client *http.Client, red *redac
 	if err != nil {
 		return nil, err
 	}
+	red.AddSecret(sec)
 	switch r.Auth {
 	case vendors.AuthAPIKey:
 		if err := s.need(sec, credentials.APIKey, sec.Token != ""); err != nil {
 			return nil, err
 		}
-		red.add(sec.Token)
 		v := sec.Token
 		if r.TokenType != "" {
 			v = r.TokenType + " " + sec.Token
@@ -117,15 +117,12 @@ func (s *source) authorizer(ctx context.Context, client *http.Client, red *redac
 		if err := s.need(sec, credentials.Basic, sec.Username != "" && sec.Password != ""); err != nil {
 			return nil, err
 		}
-		red.add(sec.Password)
 		v := base64.StdEncoding.EncodeToString([]byte(sec.Username + ":" + sec.Password))
-		red.add(v)
 		return headerAuth{name: "Authorization", value: "Basic " + v}, nil
 	case vendors.AuthOAuth2:
 		if err := s.need(sec, credentials.OAuth2Client, sec.ClientID != "" && sec.ClientSecret != ""); err != nil {
 			return nil, err
 		}
-		red.add(sec.ClientSecret)
 		conf := &clientcredentials.Config{
 			ClientID:     sec.ClientID,
 			ClientSecret: sec.ClientSecret,
@@ -191,50 +188,3 @@ func refused(code int, status, host, credential, auth string) error {
 	}
 	return vendors.CredentialError("credential %q was refused by %s (HTTP %s): check the username and password", credential, host, status)
 }
-
-// redactor replaces the run's secrets (client secret, API key, password,
-// access tokens) in an error's text: a last guard, should a vendor or a
-// library ever echo one back.
-type redactor struct {
-	mu      sync.Mutex
-	secrets map[string]bool
-}
-
-func (r *redactor) add(s string) {
-	if len(s) < 4 {
-		return // too short to tell from ordinary text
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.secrets == nil {
-		r.secrets = map[string]bool{}
-	}
-	r.secrets[s] = true
-	r.secrets[url.QueryEscape(s)] = true
-}
-
-func (r *redactor) error(err error) error {
-	if err == nil {
-		return nil
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	msg := err.Error()
-	out := msg
-	// Longest first: a secret that holds another is replaced whole.
-	for _, s := range slices.SortedFunc(maps.Keys(r.secrets), func(a, b string) int { return len(b) - len(a) }) {
-		out = strings.ReplaceAll(out, s, "[redacted]")
-	}
-	if out == msg {
-		return err
-	}
-	return &redactedError{msg: out, err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
@@ -45,10 +46,10 @@ func (e *incompleteError) Is(target error) bool { return target == vendors.ErrIn
 
 // required finds the value at a configured path, which must be in the
 // response (it may hold null). key names the setting for the message.
-func required(doc any, path, key string) (any, error) {
+func (pg *pager) required(doc any, path, key string) (any, error) {
 	v, ok := mapping.Lookup(asObject(doc), path)
 	if !ok {
-		return nil, fmt.Errorf("%w: rest.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc))
+		return nil, fmt.Errorf("%w: rest.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc, pg.red))
 	}
 	return v, nil
 }
@@ -57,7 +58,7 @@ func required(doc any, path, key string) (any, error) {
 // path records_path ("" is the body itself), every element an object. A
 // missing path, a null, or anything but an array of objects is an error:
 // an API that changed its envelope must not read as zero users.
-func Records(doc any, recordsPath string) ([]vendors.Record, error) {
+func Records(doc any, recordsPath string, red *credentials.Redactor) ([]vendors.Record, error) {
 	v := doc
 	if recordsPath != "" {
 		m, ok := doc.(map[string]any)
@@ -65,7 +66,7 @@ func Records(doc any, recordsPath string) ([]vendors.Record, error) {
 			return nil, fmt.Errorf("%w: the response is %s, so rest.records_path %q cannot be in it", ErrEnvelope, describe(doc), recordsPath)
 		}
 		if v, ok = mapping.Lookup(m, recordsPath); !ok {
-			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc), saying(m))
+			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc, red), saying(m, red))
 		}
 	}
 	arr, ok := v.([]any)
@@ -130,7 +131,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 	p := pg.p
 	var total any
 	if p.Type == vendors.PageNumber && p.TotalPagesPath != "" {
-		v, err := required(doc, p.TotalPagesPath, "pagination.total_pages_path")
+		v, err := pg.required(doc, p.TotalPagesPath, "pagination.total_pages_path")
 		if err != nil {
 			return false, err
 		}
@@ -138,7 +139,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 	}
 	switch {
 	case p.HasMorePath != "":
-		v, err := required(doc, p.HasMorePath, "pagination.has_more_path")
+		v, err := pg.required(doc, p.HasMorePath, "pagination.has_more_path")
 		if err != nil {
 			return false, err
 		}
@@ -172,7 +173,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 // before would loop forever.
 func (pg *pager) cursor(doc any, more bool) (string, error) {
 	p := pg.p
-	v, err := required(doc, p.CursorPath, "pagination.cursor_path")
+	v, err := pg.required(doc, p.CursorPath, "pagination.cursor_path")
 	if err != nil {
 		return "", err
 	}
@@ -194,15 +195,15 @@ func (pg *pager) cursor(doc any, more bool) (string, error) {
 	case c == "":
 		return "", nil
 	case pg.seen["cursor\x00"+c]:
-		return "", fmt.Errorf("%w: the API handed out cursor %q again (rest.pagination.cursor_path %q); stopped before looping", ErrRepeated, clip(c, 40), p.CursorPath)
+		return "", fmt.Errorf("%w: the API handed out cursor %q again (rest.pagination.cursor_path %q); stopped before looping", ErrRepeated, web.Clip(pg.red, c, 40), p.CursorPath)
 	}
 	pg.seen["cursor\x00"+c] = true
 	return c, nil
 }
 
 // link returns the rel="next" link resolved against the current URL, nil
-// at the end. It must stay on the users URL's scheme and host (it gets
-// the credential) and must not repeat.
+// at the end. It must stay on the users URL's origin (it gets the
+// credential; web.SameOrigin) and must not repeat.
 func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 	l := web.NextLink(values)
 	if l == "" {
@@ -210,16 +211,16 @@ func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 	}
 	ref, err := url.Parse(l)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, clip(l, 80))
+		return nil, fmt.Errorf("%w: the Link header's next target %q is not a URL", ErrPagination, web.Clip(pg.red, l, 80))
 	}
 	next := cur.ResolveReference(ref)
-	if next.Scheme != pg.first.Scheme || next.Host != pg.first.Host {
-		return nil, fmt.Errorf("%w: the Link header's next page is on %s://%s, not %s://%s; the credential is not sent elsewhere",
-			ErrPagination, next.Scheme, next.Host, pg.first.Scheme, pg.first.Host)
+	if !web.SameOrigin(pg.first, next) {
+		return nil, fmt.Errorf("%w: the Link header's next page is on %s, not %s; the credential is not sent elsewhere",
+			ErrPagination, web.Origin(next), web.Origin(pg.first))
 	}
 	key := "link\x00" + next.String()
 	if pg.seen[key] {
-		return nil, fmt.Errorf("%w: the Link header points again at %s; stopped before looping", ErrRepeated, short(next.String()))
+		return nil, fmt.Errorf("%w: the Link header points again at %s; stopped before looping", ErrRepeated, short(pg.red, next.String()))
 	}
 	pg.seen[key] = true
 	return next, nil

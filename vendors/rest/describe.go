@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/vendors/web"
 )
 
 // describe names the JSON type of a decoded value, for messages.
@@ -29,14 +32,14 @@ func describe(v any) string {
 
 // keysOf lists the top-level keys of an object response, to show what the
 // API sent instead (never the values: they may be anything).
-func keysOf(doc any) string {
+func keysOf(doc any, red *credentials.Redactor) string {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		return "it is " + describe(doc)
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
-		keys = append(keys, clip(k, 40))
+		keys = append(keys, web.Clip(red, k, 40))
 	}
 	sort.Strings(keys)
 	if len(keys) > 12 {
@@ -51,10 +54,10 @@ func keysOf(doc any) string {
 // saying quotes what an answer without users says about itself: a top
 // level "error" or "message" string (Slack answers HTTP 200 with
 // {"ok": false, "error": "invalid_auth"}).
-func saying(m map[string]any) string {
+func saying(m map[string]any, red *credentials.Redactor) string {
 	for _, k := range []string{"error", "message", "error_description"} {
 		if s, ok := m[k].(string); ok && s != "" {
-			return fmt.Sprintf("; it says %s: %q", k, clip(s, 120))
+			return fmt.Sprintf("; it says %s: %q", k, web.Clip(red, s, 120))
 		}
 	}
 	return ""

@@ -17,7 +17,7 @@ func FuzzRecords(f *testing.F) {
 		if err != nil {
 			return
 		}
-		recs, err := rest.Records(doc, path)
+		recs, err := rest.Records(doc, path, nil)
 		if err != nil {
 			if !errors.Is(err, rest.ErrEnvelope) {
 				t.Fatalf("Records: %v is not an envelope error", err)

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
 )
@@ -20,6 +20,7 @@ type getter struct {
 	auth       authorizer
 	credential string
 	kind       string // rest.auth
+	red        *credentials.Redactor
 }
 
 // get returns a 2xx response and its body. A 401 gets one more try with
@@ -37,11 +38,11 @@ func (g *getter) get(ctx context.Context, u string) (*http.Response, []byte, err
 		}
 		resp, err := g.client.Do(req)
 		if err != nil {
-			return nil, nil, fmt.Errorf("GET %s: %w", short(u), unwrapURLError(err))
+			return nil, nil, fmt.Errorf("GET %s: %w", short(g.red, u), unwrapURLError(err))
 		}
 		body, err := readAll(resp)
 		if err != nil {
-			return nil, nil, fmt.Errorf("GET %s: %w", short(u), err)
+			return nil, nil, fmt.Errorf("GET %s: %w", short(g.red, u), err)
 		}
 		switch code := resp.StatusCode; {
 		case code >= 200 && code < 300:
@@ -49,11 +50,11 @@ func (g *getter) get(ctx context.Context, u string) (*http.Response, []byte, err
 		case code == http.StatusUnauthorized && !fresh && g.auth.refresh():
 			continue
 		case code == http.StatusUnauthorized || code == http.StatusForbidden:
-			return nil, nil, refused(code, resp.Status, req.URL.Host, g.credential, g.kind)
+			return nil, nil, refused(code, g.red.String(resp.Status), req.URL.Host, g.credential, g.kind)
 		case code == http.StatusNotFound:
-			return nil, nil, fmt.Errorf("GET %s: %s: check rest.users_url", short(u), web.Describe(resp, body))
+			return nil, nil, fmt.Errorf("GET %s: %s: check rest.users_url", short(g.red, u), web.Describe(resp, body, g.red))
 		default:
-			return nil, nil, fmt.Errorf("GET %s: %s", short(u), web.Describe(resp, body))
+			return nil, nil, fmt.Errorf("GET %s: %s", short(g.red, u), web.Describe(resp, body, g.red))
 		}
 	}
 }
@@ -68,16 +69,17 @@ type pager struct {
 	p           vendors.Pagination // resolved
 	recordsPath string
 	first       *url.URL
+	red         *credentials.Redactor
 
 	seen map[string]bool // cursors, next links or page fingerprints already met
 }
 
-func newPager(r vendors.RESTSettings) (*pager, error) {
+func newPager(r vendors.RESTSettings, red *credentials.Redactor) (*pager, error) {
 	u, err := url.Parse(r.UsersURL)
 	if err != nil {
 		return nil, fmt.Errorf("rest.users_url: %w", err)
 	}
-	return &pager{p: r.Pagination, recordsPath: r.RecordsPath, first: u, seen: map[string]bool{}}, nil
+	return &pager{p: r.Pagination, recordsPath: r.RecordsPath, first: u, red: red, seen: map[string]bool{}}, nil
 }
 
 // yieldError carries the engine's error out of the page loop unchanged.
@@ -104,11 +106,11 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 		if err != nil {
 			return fmt.Errorf("page %d: %w", n, err)
 		}
-		doc, err := web.DecodeJSON(resp, body)
+		doc, err := web.DecodeJSON(resp, body, pg.red)
 		if err != nil {
-			return fmt.Errorf("page %d: GET %s: %w", n, short(u.String()), err)
+			return fmt.Errorf("page %d: GET %s: %w", n, short(pg.red, u.String()), err)
 		}
-		recs, err := Records(doc, pg.recordsPath)
+		recs, err := Records(doc, pg.recordsPath, pg.red)
 		if err == nil {
 			err = pg.repeated(recs)
 		}
@@ -117,7 +119,7 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 			next, err = pg.next(doc, u, resp.Header.Values("Link"), page, offset, len(recs))
 		}
 		if err != nil {
-			return fmt.Errorf("page %d: %w (GET %s)", n, err, short(u.String()))
+			return fmt.Errorf("page %d: %w (GET %s)", n, err, short(pg.red, u.String()))
 		}
 		if len(recs) > 0 {
 			yielded++
@@ -163,14 +165,7 @@ func asObject(doc any) map[string]any {
 }
 
 // short shortens a URL for a message.
-func short(u string) string { return clip(u, 200) }
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
+func short(red *credentials.Redactor, u string) string { return web.Clip(red, u, 200) }
 
 // unwrapURLError drops the *url.Error wrapper (its text repeats the
 // method and URL the caller names itself).

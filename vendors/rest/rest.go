@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
 )
@@ -99,15 +100,18 @@ func New(s vendors.Settings) (vendors.Source, error) {
 func (s *source) Fetch(ctx context.Context, yield func(vendors.Page) error) error {
 	ctx, cancel := context.WithTimeout(ctx, s.limits.RunTimeout)
 	defer cancel()
-	red := &redactor{}
+	red := &credentials.Redactor{}
 	err := s.fetch(ctx, red, yield)
 	if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w (the fetch ran longer than rest.http.run_timeout %s)", err, s.limits.RunTimeout)
 	}
-	return red.error(err)
+	return red.Error(err)
 }
 
-func (s *source) fetch(ctx context.Context, red *redactor, yield func(vendors.Page) error) error {
+// fetch reads every page. red learns the run's secrets as the credential
+// is read and tokens are issued; everything the vendor says passes it
+// before it is shortened or logged.
+func (s *source) fetch(ctx context.Context, red *credentials.Redactor, yield func(vendors.Page) error) error {
 	client, err := web.NewClient(web.Options{
 		UserAgent:        s.userAgent,
 		CAFile:           s.limits.CAFile,
@@ -118,6 +122,7 @@ func (s *source) fetch(ctx context.Context, red *redactor, yield func(vendors.Pa
 		Backoff:          s.limits.Backoff,
 		MaxWait:          s.limits.MaxWait,
 		Logger:           s.log,
+		Redactor:         red,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.vendor, err)
@@ -126,11 +131,11 @@ func (s *source) fetch(ctx context.Context, red *redactor, yield func(vendors.Pa
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.vendor, err)
 	}
-	p, err := newPager(s.rest)
+	p, err := newPager(s.rest, red)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.vendor, err)
 	}
-	g := &getter{client: client, auth: auth, credential: s.credential, kind: s.rest.Auth}
+	g := &getter{client: client, auth: auth, credential: s.credential, kind: s.rest.Auth, red: red}
 	if err := p.run(ctx, g, yield); err != nil {
 		var ye *yieldError
 		if errors.As(err, &ye) {

@@ -85,8 +85,9 @@ func TestNoSecretLeaks(t *testing.T) {
 		tokens = append(tokens, s.IssuedTokens()...)
 		t.Logf("%s: %s", r.name, rep.Error)
 	}
-	basic := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
-	for _, secret := range append([]string{clientSecret, wrongSecret, apiKey, password, basic}, tokens...) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	basic := []string{b64(username + ":" + password), b64(clientID + ":" + wrongSecret)}
+	for _, secret := range append(append([]string{clientSecret, wrongSecret, apiKey, password}, basic...), tokens...) {
 		if strings.Contains(seen.String(), secret) {
 			t.Errorf("secret %q appears in a report, a log, an error or the store", secret)
 		}

@@ -17,10 +17,11 @@ import (
 // Numbers stay json.Number, so long ids keep every digit. An HTML page
 // (a proxy's error page, a login page, a maintenance notice served with
 // 200) fails with ErrHTML; an empty, truncated or otherwise broken body,
-// or one followed by more data, with ErrNotJSON.
-func DecodeJSON(resp *http.Response, body []byte) (any, error) {
+// or one followed by more data, with ErrNotJSON. red (may be nil) takes
+// the secrets out of an HTML page's title.
+func DecodeJSON(resp *http.Response, body []byte, red Redactor) (any, error) {
 	if isHTML(resp, body) {
-		if t := htmlTitle(body); t != "" {
+		if t := htmlTitle(body, red); t != "" {
 			return nil, fmt.Errorf("%w (HTTP %d, titled %q): a proxy, login or error page answered instead of the API", ErrHTML, resp.StatusCode, t)
 		}
 		return nil, fmt.Errorf("%w (HTTP %d): a proxy, login or error page answered instead of the API", ErrHTML, resp.StatusCode)
@@ -78,7 +79,7 @@ func isHTML(resp *http.Response, body []byte) bool {
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // htmlTitle returns the <title> of an HTML body, shortened, or "".
-func htmlTitle(body []byte) string {
+func htmlTitle(body []byte, red Redactor) string {
 	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '<' {
 		return ""
 	}
@@ -86,13 +87,13 @@ func htmlTitle(body []byte) string {
 	if m == nil {
 		return ""
 	}
-	return clip(strings.Join(strings.Fields(string(m[1])), " "), 80)
+	return Clip(red, strings.Join(strings.Fields(string(m[1])), " "), 80)
 }
 
 // errorText returns the message of a small JSON error body, such as
 // {"error":"invalid_token"} or {"message":"Not Found"}, shortened; "" for
 // anything else.
-func errorText(body []byte) string {
+func errorText(body []byte, red Redactor) string {
 	if len(body) > 4<<10 {
 		return ""
 	}
@@ -111,17 +112,32 @@ func errorText(body []byte) string {
 			}
 		}
 	}
-	return clip(strings.Join(parts, ": "), 160)
+	return Clip(red, strings.Join(parts, ": "), 160)
 }
 
-// clip shortens s to n runes and makes it one printable line.
-func clip(s string, n int) string {
+// Redactor takes the secrets of a run out of a text; *credentials.Redactor
+// is one.
+type Redactor interface {
+	String(s string) string
+}
+
+func redact(red Redactor, s string) string {
+	if red == nil {
+		return s
+	}
+	return red.String(s)
+}
+
+// Clip makes s, a text that came from a vendor, fit a message: red (may
+// be nil) redacts it first, since a secret cut short would no longer be
+// recognised, then it is shortened to n runes on one printable line.
+func Clip(red Redactor, s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return ' '
 		}
 		return r
-	}, s)
+	}, redact(red, s))
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

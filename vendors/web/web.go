@@ -19,6 +19,10 @@
 // is longer than MaxWait, and a Retry-After beyond MaxWait fails at once.
 // Everything else, 401 and 403 included, is returned to the caller, which
 // knows what a refused credential means.
+//
+// Credentials stay on their origin: the client follows a redirect only
+// within the request's scheme, host and port (SameOrigin), and text a
+// vendor sent passes the run's Redactor before it is shortened (Clip).
 package web
 
 import (
@@ -52,6 +56,7 @@ type Options struct {
 	Backoff          time.Duration // the first retry's wait, doubled on each one
 	MaxWait          time.Duration // ceiling of any one wait; 0 = no ceiling
 	Logger           *slog.Logger  // retries and pacing, at warn and debug; nil discards
+	Redactor         Redactor      // the run's secrets, kept out of what the transport logs; nil: none
 
 	// Sleep waits d unless ctx ends first; nil uses a timer. Tests
 	// replace it to keep retries instant.
@@ -87,14 +92,14 @@ type Transport struct {
 
 // NewClient returns an http.Client over a new Transport. The client has
 // no overall timeout (each attempt has RequestTimeout; the caller's
-// context bounds the run) and follows redirects the standard way, which
-// drops the Authorization header on a move to another host.
+// context bounds the run) and follows redirects only within the
+// request's origin (CheckRedirect).
 func NewClient(o Options) (*http.Client, error) {
 	t, err := NewTransport(o)
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Transport: t}, nil
+	return &http.Client{Transport: t, CheckRedirect: CheckRedirect}, nil
 }
 
 // NewTransport builds the Transport; it fails only on a CA file that
@@ -208,7 +213,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				resp.ContentLength = int64(len(body))
 				return resp, nil
 			}
-			what = "HTTP " + resp.Status
+			what = "HTTP " + redact(t.o.Redactor, resp.Status) // the reason phrase is the server's to fill
 			if d, ok := RetryAfter(resp.Header.Get("Retry-After"), t.serverNow(resp.Header)); ok {
 				if t.o.MaxWait > 0 && d > t.o.MaxWait {
 					return nil, fmt.Errorf("%w: %s: the server asked to retry after %s (Retry-After), more than max_wait %s", ErrRetryAfter, what, d.Round(time.Second), t.o.MaxWait)
@@ -216,7 +221,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				wait = d
 			}
 		} else {
-			what = err.Error()
+			what = redact(t.o.Redactor, err.Error())
 		}
 		if attempt >= t.o.Attempts {
 			return nil, fmt.Errorf("%w: %s (%d attempts)", ErrGaveUp, what, attempt)
@@ -349,16 +354,17 @@ func (t *Transport) pace(ctx context.Context) error {
 // Describe is a short account of a response that is not what the caller
 // wanted: the status, and the vendor's own error text when the body is a
 // small JSON object or an HTML page's title. It is meant for errors, so it
-// is bounded in length.
-func Describe(resp *http.Response, body []byte) string {
-	s := "HTTP " + resp.Status
+// is bounded in length, and red (may be nil) takes the secrets out of the
+// vendor's text before it is shortened.
+func Describe(resp *http.Response, body []byte, red Redactor) string {
+	s := "HTTP " + redact(red, resp.Status)
 	if resp.Status == "" {
 		s = "HTTP " + strconv.Itoa(resp.StatusCode)
 	}
-	if t := htmlTitle(body); t != "" {
+	if t := htmlTitle(body, red); t != "" {
 		return s + ": an HTML page titled " + strconv.Quote(t)
 	}
-	if msg := errorText(body); msg != "" {
+	if msg := errorText(body, red); msg != "" {
 		return s + ": " + msg
 	}
 	return s

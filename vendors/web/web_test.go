@@ -371,7 +371,7 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {tc.ctype}}}
-		v, err := DecodeJSON(resp, []byte(tc.body))
+		v, err := DecodeJSON(resp, []byte(tc.body), nil)
 		if tc.err == nil {
 			if err != nil {
 				t.Errorf("%q: %v", tc.body, err)
@@ -394,7 +394,7 @@ func TestDescribe(t *testing.T) {
 		`<html><title>Bad</title></html>`:                                   `HTTP 400 Bad Request: an HTML page titled "Bad"`,
 		`plain text`:                                                        "HTTP 400 Bad Request",
 	} {
-		if got := Describe(resp, []byte(body)); got != want {
+		if got := Describe(resp, []byte(body), nil); got != want {
 			t.Errorf("Describe(%q) = %q, want %q", body, got, want)
 		}
 	}
