@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/agentsync/agent/credentials/internal/dbusenv"
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 func init() {
@@ -277,7 +278,7 @@ func (s *Store) open(forWrite bool) (keyring.Keyring, string, error) {
 		}
 		cfg.LibSecretCollectionName = coll
 	case "file":
-		if err := os.MkdirAll(s.opt.FileDir, 0o700); err != nil {
+		if err := osdir.MkdirPrivate(s.opt.FileDir); err != nil {
 			return nil, backend, fmt.Errorf("keyring file: %w", err)
 		}
 		if err := os.Chmod(s.opt.FileDir, 0o700); err != nil {
