@@ -1,7 +1,7 @@
 package credentials
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,8 +21,13 @@ import (
 // ErrServiceNotRunning means nothing listens on the service's channel.
 var ErrServiceNotRunning = errors.New("the agent service is not running")
 
-// maxRequest bounds a request; a credential is a few hundred bytes.
+// maxRequest bounds a request line, newline included: 64 KiB, room for
+// any secret a keyring backend holds (a credential is usually a few
+// hundred bytes).
 const maxRequest = 64 << 10
+
+// errTooLarge is a request line longer than maxRequest.
+var errTooLarge = fmt.Errorf("credentials channel: request too large (the channel takes at most %d KiB)", maxRequest>>10)
 
 // connTimeout bounds one exchange on the channel.
 const connTimeout = 30 * time.Second
@@ -88,8 +93,13 @@ func handle(ctx context.Context, st *Store, c net.Conn) {
 		answer(response{Error: err.Error()})
 		return
 	}
-	line, err := bufio.NewReaderSize(io.LimitReader(c, maxRequest), 4096).ReadSlice('\n')
-	defer clear(line)
+	buf := make([]byte, maxRequest)
+	defer clear(buf)
+	line, err := readLine(c, buf)
+	if errors.Is(err, errTooLarge) {
+		answer(response{Error: err.Error()})
+		return
+	}
 	if err != nil {
 		answer(response{Error: "credentials channel: bad request"})
 		return
@@ -121,6 +131,26 @@ func handle(ctx context.Context, st *Store, c net.Conn) {
 		answer(response{OK: true})
 	default:
 		answer(response{Error: fmt.Sprintf("credentials channel: unknown op %q", req.Op)})
+	}
+}
+
+// readLine reads one newline-terminated line from r into buf and returns
+// it; a line that does not fit in buf is errTooLarge. The caller clears
+// buf: it may hold a secret.
+func readLine(r io.Reader, buf []byte) ([]byte, error) {
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		if i := bytes.IndexByte(buf[n:n+m], '\n'); i >= 0 {
+			return buf[:n+i+1], nil
+		}
+		n += m
+		if err != nil {
+			return nil, err
+		}
+		if n == len(buf) {
+			return nil, errTooLarge
+		}
 	}
 }
 
@@ -161,6 +191,9 @@ func exchange(ctx context.Context, addr string, req request) (response, error) {
 		return response{}, err
 	}
 	defer clear(b)
+	if len(b)+1 > maxRequest {
+		return response{}, fmt.Errorf("credential %q: too large to hand to the agent service (%d bytes; the channel takes at most %d KiB)", req.Name, len(b)+1, maxRequest>>10)
+	}
 	c, err := dial(ctx, addr)
 	if err != nil {
 		if notListening(err) {

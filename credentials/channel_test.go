@@ -172,3 +172,41 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestChannelLargeSecret: a 10 KiB API key goes through the channel; a
+// request past the documented 64 KiB gets a clear "too large", from the
+// client before it sends and from the service if it is sent anyway.
+func TestChannelLargeSecret(t *testing.T) {
+	dir := shortDir(t)
+	t.Setenv("AGENT_KEYRING_PASSPHRASE", "channel-test-passphrase")
+	st := Open(Options{Backend: "file", DataDir: dir})
+	addr := SocketPath(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go ListenAndServe(ctx, st, addr)
+	waitFor(t, func() bool { return PingService(ctx, addr) == nil })
+
+	sec := Secret{Kind: APIKey, Token: strings.Repeat("0123456789abcdef", 640)} // 10 KiB
+	if _, err := SendToService(ctx, addr, "long-key", sec, time.Time{}); err != nil {
+		t.Fatalf("set a 10 KiB key through the service: %v", err)
+	}
+	if got, err := st.Get(ctx, "long-key"); err != nil || got != sec {
+		t.Fatalf("get the 10 KiB key: %v", err)
+	}
+
+	huge := Secret{Kind: APIKey, Token: strings.Repeat("x", 70<<10)}
+	if _, err := SendToService(ctx, addr, "huge", huge, time.Time{}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("set a 70 KiB key: %v; want too large", err)
+	}
+	c, err := net.Dial("unix", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go c.Write([]byte(`{"op":"set","name":"huge","secret":{"kind":"api_key","token":"` + huge.Token + "\"}}\n"))
+	b := make([]byte, 400)
+	n, _ := c.Read(b)
+	if !strings.Contains(string(b[:n]), "request too large") || !strings.Contains(string(b[:n]), "64 KiB") {
+		t.Fatalf("a 70 KiB request got %q", b[:n])
+	}
+}

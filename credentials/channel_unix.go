@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 // SocketName is the channel's Unix socket inside data_dir.
@@ -39,7 +41,7 @@ func Listen(path string) (net.Listener, error) {
 		}
 		os.Remove(path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := osdir.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("credentials channel: %w", err)
 	}
 	// Bind under a temporary name, restrict it, then move it in place: the

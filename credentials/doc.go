@@ -32,7 +32,9 @@
 //	                PBES2 from the passphrase: $AGENT_KEYRING_PASSPHRASE (passphrase_env),
 //	                else $CREDENTIALS_DIRECTORY/agent-keyring-passphrase (systemd
 //	                LoadCredentialEncrypted=), else data_dir/keyring.key (0600,
-//	                created on first use). Folder 0700, files 0600.
+//	                created on first use). Folder 0700, files 0600; on Windows
+//	                SYSTEM and Administrators only (internal/osdir), and the
+//	                key file is checked by its DACL.
 //
 // The entry's value is a JSON object holding the secret fields and a copy
 // of the metadata.

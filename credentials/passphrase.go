@@ -9,10 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/99designs/keyring"
+
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 // Where the file backend's passphrase comes from, first found wins.
@@ -121,17 +122,17 @@ func (s *Store) checkPassphrase(ctx context.Context, ring keyring.Keyring, name 
 	return nil
 }
 
-// readSecretFile reads a one-line secret file. With checkMode (Unix) a
-// file others may read is refused.
+// readSecretFile reads a one-line secret file. With checkMode a file
+// others may read is refused (Unix: its mode; Windows: its DACL).
 func readSecretFile(path string, checkMode bool) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
 	defer clear(b)
-	if checkMode && runtime.GOOS != "windows" {
-		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			return "", fmt.Errorf("%s is readable by others (mode %04o): chmod 600 %s", path, fi.Mode().Perm(), path)
+	if checkMode {
+		if err := osdir.CheckPrivate(path); err != nil {
+			return "", err
 		}
 	}
 	v := strings.TrimRight(string(b), "\r\n")
@@ -143,7 +144,7 @@ func readSecretFile(path string, checkMode bool) (string, error) {
 
 // createKeyFile writes a new random key, readable by its owner only.
 func createKeyFile(path string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := osdir.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return "", err
 	}
 	raw := make([]byte, 32)

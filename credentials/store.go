@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/agentsync/agent/credentials/internal/dbusenv"
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 func init() {
@@ -140,16 +141,19 @@ func (s *Store) Set(ctx context.Context, name string, sec Secret, expiresAt time
 	} else if ok && !old.Created.IsZero() {
 		m.Created = old.Created
 	}
-	if backend == "file" {
-		if err := s.checkPassphrase(ctx, ring, name); err != nil {
-			return Meta{}, err
-		}
-	}
 	data, err := json.Marshal(entry{V: 1, secretFields: secretFields(sec), Created: m.Created, Rotated: m.Rotated, ExpiresAt: m.ExpiresAt})
 	if err != nil {
 		return Meta{}, err
 	}
 	defer clear(data)
+	if err := checkEntrySize(name, backend, len(data)); err != nil {
+		return Meta{}, err
+	}
+	if backend == "file" {
+		if err := s.checkPassphrase(ctx, ring, name); err != nil {
+			return Meta{}, err
+		}
+	}
 	item := keyring.Item{Key: s.key(backend, name), Data: data, Label: s.key(backend, name), Description: "agent credential (" + string(sec.Kind) + ")"}
 	if err := s.call(ctx, backend, func() error { return ring.Set(item) }); err != nil {
 		return Meta{}, s.wrap(backend, "store", name, err)
@@ -274,7 +278,7 @@ func (s *Store) open(forWrite bool) (keyring.Keyring, string, error) {
 		}
 		cfg.LibSecretCollectionName = coll
 	case "file":
-		if err := os.MkdirAll(s.opt.FileDir, 0o700); err != nil {
+		if err := osdir.MkdirPrivate(s.opt.FileDir); err != nil {
 			return nil, backend, fmt.Errorf("keyring file: %w", err)
 		}
 		if err := os.Chmod(s.opt.FileDir, 0o700); err != nil {

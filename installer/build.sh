@@ -71,6 +71,14 @@ cp installer/config.toml "$build/windows-amd64/"
 # CostFinalize and InstallServices from one build to the next.
 msibuild "$msi" -q "UPDATE \`Component\` SET \`Attributes\` = 400 WHERE \`Component\` = 'Config'"
 msibuild "$msi" -q "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 5799 WHERE \`Action\` = 'SetScExe'"
+# %ProgramData%\agent private, as the agent makes data_dir
+# (internal/osdir.PrivateSDDL): owner Administrators, a protected DACL for
+# SYSTEM and Administrators, inherited inside. wixl writes no PermissionEx:
+# the MsiLockPermissionsEx table (Windows Installer 5.0) on the Config
+# component's CreateFolder row.
+datadir_sddl='O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
+msibuild "$msi" -q "CREATE TABLE \`MsiLockPermissionsEx\` (\`MsiLockPermissionsEx\` CHAR(72) NOT NULL, \`LockObject\` CHAR(72) NOT NULL, \`Table\` CHAR(32) NOT NULL, \`SDDLText\` CHAR(0) NOT NULL LOCALIZABLE, \`Condition\` CHAR(255) PRIMARY KEY \`MsiLockPermissionsEx\`)"
+msibuild "$msi" -q "INSERT INTO \`MsiLockPermissionsEx\` (\`MsiLockPermissionsEx\`, \`LockObject\`, \`Table\`, \`SDDLText\`) VALUES ('DataDirAcl', 'DATADIR', 'CreateFolder', '$datadir_sddl')"
 cp installer/windows/install.ps1 "$dist/"
 
 cd "$dist"

@@ -12,8 +12,9 @@
 #      Ironclad; upgrade, remove and purge do what the README says;
 #   5. the maintainer scripts' other branch, a real host's (systemd up), with
 #      stubs, and the rpm's scriptlets with rpm's arguments;
-#   6. the .msi: its File, Component, Directory, ServiceInstall,
-#      ServiceControl, CustomAction and Registry rows, and its files;
+#   6. the .msi: its File, Component, Directory, CreateFolder,
+#      MsiLockPermissionsEx, ServiceInstall, ServiceControl, CustomAction and
+#      Registry rows, and its files;
 #   7. every command of the README's install section is one of the above.
 set -euo pipefail
 export LC_ALL=C
@@ -431,7 +432,7 @@ echo "--- 6. the .msi"
 # tables Windows Installer would act on, and the files it would install.
 readme "msiexec /i agent-$version-x64.msi /qn /l*v agent-install.log"
 tables=$(msiinfo tables "$msi")
-for t in File Component Directory ServiceInstall ServiceControl CustomAction Registry Upgrade; do
+for t in File Component Directory CreateFolder MsiLockPermissionsEx ServiceInstall ServiceControl CustomAction Registry Upgrade; do
 	contains "msiinfo tables: $t" "$tables" "$t"
 done
 rows() { msiinfo export "$msi" "$1" | tr -d '\r' | tail -n +4 | sort; }
@@ -446,6 +447,10 @@ DATADIR${tab}CommonAppDataFolder${tab}agent
 INSTALLDIR${tab}ProgramFiles64Folder${tab}agent
 ProgramFiles64Folder${tab}TARGETDIR${tab}.
 TARGETDIR${tab}${tab}SourceDir"
+# %ProgramData%\agent: created with the agent's private ACL
+# (internal/osdir.PrivateSDDL), not the Users-readable one it would inherit.
+want "CreateFolder: ProgramData\\agent" "$(rows CreateFolder)" "DATADIR${tab}Config"
+want "MsiLockPermissionsEx: ProgramData\\agent for SYSTEM and Administrators only" "$(rows MsiLockPermissionsEx)" "DataDirAcl${tab}DATADIR${tab}CreateFolder${tab}O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)${tab}"
 # Own process (16), automatic (2), LocalSystem; [DATADIR] is absolute at
 # install time: --config "C:\ProgramData\agent\config.toml" run.
 want "ServiceInstall: the service agent" "$(rows ServiceInstall)" "AgentService${tab}agent${tab}agent${tab}16${tab}2${tab}1${tab}${tab}${tab}LocalSystem${tab}${tab}--config \"[DATADIR]config.toml\" run${tab}AgentExe${tab}agent: syncs SaaS vendors' user lists into people and SaaS users on a schedule"

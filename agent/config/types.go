@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentsync/agent/agent/schedule"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/internal/osdir"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -194,12 +195,9 @@ func DefaultDataDir() string {
 	return "/var/lib/agent"
 }
 
-func programData() string {
-	if p := os.Getenv("ProgramData"); p != "" {
-		return p
-	}
-	return `C:\ProgramData`
-}
+// programData is %ProgramData% from the Known Folders API, never from the
+// environment (a service's environment resolved it to C:\Users\Public).
+func programData() string { return osdir.ProgramData() }
 
 // defaults returns a Config holding every default.
 func defaults() *Config {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 // ErrHeld means another run of the integration holds the lock.
@@ -26,6 +28,9 @@ type Lock struct {
 // holder's pid when known.
 func Acquire(dataDir, name string) (*Lock, error) {
 	dir := filepath.Join(dataDir, "locks")
+	if err := osdir.MkdirPrivate(dataDir); err != nil {
+		return nil, fmt.Errorf("lock %s: data_dir: %w", name, err)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}

@@ -17,6 +17,7 @@ import (
 	kservice "github.com/kardianos/service"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 // Name is the service's name: the systemd unit agent.service, the Windows
@@ -123,7 +124,7 @@ func Install(d Definition, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(d.DataDir, 0o750); err != nil {
+	if err := osdir.MkdirPrivate(d.DataDir); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
 	if installed(s) {

@@ -15,6 +15,8 @@ import (
 
 	"modernc.org/sqlite" // pure-Go driver: the Windows build needs no cgo
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/agentsync/agent/internal/osdir"
 )
 
 // FileName is the database's name inside data_dir.
@@ -29,7 +31,9 @@ type Store struct {
 // Open opens (creating if needed) dir/agent.db, switches it to WAL and
 // applies pending migrations.
 func Open(ctx context.Context, dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	// The folder holds personal data: private (on Windows, SYSTEM and
+	// Administrators only, tightened if it was not).
+	if err := osdir.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("store: data_dir %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
