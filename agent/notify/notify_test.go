@@ -116,7 +116,7 @@ func TestOneMessagePerEventAndRecovery(t *testing.T) {
 	cfg := testConfig(t, 25, "starttls", "ops@example.com")
 	st := openStore(t, cfg)
 	var queued atomic.Int32
-	n := &Notifier{Config: cfg, Store: st, Queued: func() { queued.Add(1) }}
+	n := &Notifier{Config: cfg, Store: st, Queued: func(int64) { queued.Add(1) }}
 	in, _ := cfg.Integration("acme")
 
 	guarded := failedReport("acme")
@@ -320,7 +320,7 @@ func TestDeliveryRunsOnKick(t *testing.T) {
 	d.SetMailer(&Mailer{SMTP: cfg.SMTP, Secrets: smtpSecret, TLS: &tls.Config{RootCAs: mb.Roots}})
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
-	(&Notifier{Config: cfg, Store: st, Queued: d.Kick}).RunFinished(ctx, failedReport("acme"))
+	(&Notifier{Config: cfg, Store: st, Queued: func(int64) { d.Kick() }}).RunFinished(ctx, failedReport("acme"))
 	deadline := time.Now().Add(10 * time.Second)
 	for len(mb.Messages()) == 0 {
 		if time.Now().After(deadline) {
