@@ -118,6 +118,13 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, 
 	return store.Open(ctx, cfg.Agent.DataDir)
 }
 
+// readStore opens the store for a command that only reads it (runs,
+// notifications, export): read-only, so it works where this user may not
+// write the store and creates nothing there.
+func (a *app) readStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	return store.OpenReadOnly(ctx, cfg.Agent.DataDir)
+}
+
 func (a *app) logger(cfg *config.Config) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.Agent.LogLevel)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
 )
@@ -71,6 +72,9 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 	}
 	defer closeSecrets()
 	dl := a.deliverer(cfg, st, secrets, destinations.HTTP{})
+	var queued []int64 // the messages with an e-mail that these deliveries stored
+	dl.Notifier = &notify.Notifier{Config: cfg, Store: st, Logger: dl.Logger, Queued: func(id int64) { queued = append(queued, id) }}
+	defer func() { a.sendEmails(ctx, cfg, st, secrets, dl.Logger, queued) }()
 	failed := false
 	for _, name := range names {
 		res, err := dl.Integration(ctx, name, *full)

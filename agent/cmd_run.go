@@ -7,14 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/vendors"
 )
 
 func cmdRunNow(ctx context.Context, a *app, args []string) error {
@@ -55,8 +60,17 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeSecrets()
-	r := &runner.Runner{Config: cfg, Store: st, Logger: a.logger(cfg), Secrets: secrets, UserAgent: "agent/" + version,
-		Deliverer: a.deliverer(cfg, st, secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})}
+	logger := a.logger(cfg)
+	var mu sync.Mutex
+	var queued []int64 // the messages with an e-mail that these runs stored
+	n := &notify.Notifier{Config: cfg, Store: st, Logger: logger, Queued: func(id int64) {
+		mu.Lock()
+		queued = append(queued, id)
+		mu.Unlock()
+	}}
+	dl := a.deliverer(cfg, st, secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
+	dl.Notifier = n
+	r := &runner.Runner{Config: cfg, Store: st, Logger: logger, Secrets: secrets, UserAgent: "agent/" + version, Notifier: n, Deliverer: dl}
 
 	failed := false
 	for _, name := range names {
@@ -92,10 +106,42 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stdout, summary(rep))
 		printDeliveries(a.stdout, name, rep.Delivery)
 	}
+	mu.Lock()
+	ids := queued
+	mu.Unlock()
+	a.sendEmails(ctx, cfg, st, secrets, logger, ids)
 	if failed {
 		return errSilent
 	}
 	return nil
+}
+
+// runNowEmailTimeout bounds how long run-now tries to send its e-mails
+// before it exits: a script (cron, Task Scheduler) must not hang on a dead
+// SMTP server.
+var runNowEmailTimeout = 20 * time.Second
+
+// sendEmails sends the e-mails that run-now's runs queued before it exits:
+// with no service running, nothing else would until the service starts.
+// Only these: the inbox's other pending e-mails wait for their retry time
+// in the service. What cannot be sent within runNowEmailTimeout is said on
+// stderr and stays pending, with its error, for the service to retry; the
+// exit code stays the runs'.
+func (a *app) sendEmails(ctx context.Context, cfg *config.Config, st *store.Store, secrets vendors.SecretSource, logger *slog.Logger, ids []int64) {
+	if len(ids) == 0 || cfg.SMTP.Host == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, runNowEmailTimeout)
+	defer cancel()
+	d := &notify.Delivery{Store: st, Logger: logger.With("component", "email")}
+	d.SetMailer(&notify.Mailer{SMTP: cfg.SMTP, Secrets: secrets})
+	for _, u := range d.Send(ctx, ids) {
+		what := fmt.Sprintf("notification %d", u.ID)
+		if len(u.Recipients) > 0 {
+			what += fmt.Sprintf(" (%s, to %s)", u.Event, strings.Join(u.Recipients, ", "))
+		}
+		fmt.Fprintf(a.stderr, "agent: e-mail of %s not sent: %v; it stays pending for the service to retry\n", what, u.Err)
+	}
 }
 
 // progressLine rewrites one terminal line per page.

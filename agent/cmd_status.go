@@ -152,7 +152,7 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 			return usagef("no integration named %q in %s", name, a.configPath)
 		}
 	}
-	st, err := a.openStore(ctx, cfg)
+	st, err := a.readStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,11 @@ func cmdNotifications(ctx context.Context, a *app, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	_, st, err := a.configAndStore(ctx)
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.readStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -263,7 +267,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if !ok {
 		return usagef("no integration named %q in %s", *name, a.configPath)
 	}
-	st, err := a.openStore(ctx, cfg)
+	st, err := a.readStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -275,16 +279,23 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	return e.JSONL(ctx, st, a.stdout)
 }
 
-// configAndStore loads the config and opens its store, for the commands
-// that read the store.
+// configAndStore loads the config and opens its store for status. Status
+// also puts a credential's expiry in the inbox, so it takes the store
+// read-write; where this user cannot write it (another user's store, a
+// read-only mount), it reads it read-only and says the notice waits.
 func (a *app) configAndStore(ctx context.Context) (*config.Config, *store.Store, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, nil, err
 	}
 	st, err := a.openStore(ctx, cfg)
-	if err != nil {
+	if err == nil {
+		return cfg, st, nil
+	}
+	st, roErr := a.readStore(ctx, cfg)
+	if roErr != nil {
 		return nil, nil, err
 	}
+	fmt.Fprintf(a.stderr, "agent: note: reading the store read-only (%v); a credential expiry notice waits for the service\n", err)
 	return cfg, st, nil
 }

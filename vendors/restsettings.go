@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -344,6 +345,11 @@ func checkURL(raw string) string {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Sprintf("%q is not an absolute http(s) URL", raw)
 	}
+	if port, colon := hostPort(u.Host); colon {
+		if n, err := strconv.Atoi(port); port == "" || err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("%q has an empty or invalid port after ':' (write the host alone, or host:1-65535)", raw)
+		}
+	}
 	if u.Scheme == "http" && !Loopback(u.Hostname()) {
 		return fmt.Sprintf("%q must use https (plain http only for a loopback host): credentials travel with every request", raw)
 	}
@@ -359,6 +365,16 @@ func checkURL(raw string) string {
 		return fmt.Sprintf("%q has a #fragment, which is never sent", raw)
 	}
 	return ""
+}
+
+// hostPort returns the port of a URL's host[:port] and whether a ':'
+// introduces one ("h:" gives "", true). url.Parse accepts an empty port,
+// which net/http then dials as the scheme's default: a typo, never meant.
+func hostPort(host string) (port string, colon bool) {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && i > strings.LastIndexByte(host, ']') {
+		return host[i+1:], true
+	}
+	return "", false
 }
 
 // Loopback reports whether host is localhost or a loopback address.

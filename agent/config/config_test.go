@@ -66,6 +66,79 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+// A file over MaxFileSize is refused before it is read (a 40 MB file once
+// took 40 s and 0.9 GB to validate), as a problem naming the file.
+func TestLoadTooLarge(t *testing.T) {
+	const valid = "[[integration]]\nname = \"a\"\nvendor = \"file\"\nfile.path = \"a.csv\"\n# "
+	sized := func(size int64) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "config.toml")
+			f, err := os.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			// Sparse: the bytes are NULs, which only matters if it is read.
+			if _, err := f.WriteString(valid); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Truncate(size); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+	}
+	tests := []struct {
+		name string
+		file func(t *testing.T) string
+		want string // "" = not refused for its size
+	}{
+		{"40 MB", sized(40 << 20), "config.toml: the file is 41943040 bytes, over the 10485760-byte (10 MB) limit of a config file"},
+		{"one byte over", sized(MaxFileSize + 1), "config.toml: the file is 10485761 bytes, over the 10485760-byte (10 MB) limit"},
+		{"a device that never ends", func(t *testing.T) string {
+			if _, err := os.Stat("/dev/zero"); err != nil {
+				t.Skip("no /dev/zero")
+			}
+			return "/dev/zero"
+		}, "/dev/zero: the file is more than 10 MB, over the 10485760-byte (10 MB) limit"},
+		{"at the limit", func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "config.toml")
+			body := valid + strings.Repeat("x", MaxFileSize-len(valid)-1) + "\n"
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.file(t)
+			start := time.Now()
+			cfg, err := Load(p)
+			if tt.want == "" {
+				if err != nil || len(cfg.Integrations) != 1 {
+					t.Fatalf("Load = %v", err)
+				}
+				return
+			}
+			var ce *Error
+			if !errors.As(err, &ce) || len(ce.Problems) != 1 || !strings.Contains(err.Error(), tt.want) ||
+				!strings.HasPrefix(err.Error(), p+": ") {
+				t.Fatalf("Load = %v, want an *Error with %q", err, tt.want)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("refusing took %v", d)
+			}
+		})
+	}
+	// Parse, given the bytes by a caller that read them itself, refuses
+	// them the same way.
+	_, err := Parse("big.toml", make([]byte, MaxFileSize+1))
+	if want := "big.toml: the file is 10485761 bytes, over the"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Parse = %v, want %q", err, want)
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	cfg, err := Parse("config.toml", []byte("[[integration]]\nname = \"a\"\nvendor = \"file\"\nfile.path = \"a.csv\"\n"))
 	if err != nil {

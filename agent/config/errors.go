@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong in a config file.
@@ -112,9 +113,16 @@ func q(s string) string {
 func suggest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	best, bestD := "", 1<<30
+	n := utf8.RuneCountInString(ls)
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		d := distance(ls, lc)
+		// The distance is at least the difference in length, and more
+		// than 2 is never suggested: skip the O(len·len) table then (a
+		// megabyte-long value took seconds).
+		d := 3
+		if m := utf8.RuneCountInString(lc); n-m <= 2 && m-n <= 2 {
+			d = distance(ls, lc)
+		}
 		if len(ls) >= 3 && len(lc) >= 3 && (strings.HasPrefix(lc, ls) || strings.HasPrefix(ls, lc)) {
 			d = min(d, 1)
 		}

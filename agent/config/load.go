@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,8 +18,9 @@ import (
 
 // Load reads, decodes and validates the config file at path.
 //
-// When the file cannot be read the error is the *fs.PathError of os.ReadFile
-// (errors.Is(err, fs.ErrNotExist) works). When it is not valid the error is
+// When the file cannot be read the error is the *fs.PathError of the open or
+// read (errors.Is(err, fs.ErrNotExist) works); a file over MaxFileSize is
+// an *Error, unread. When it is not valid the error is
 // an *Error holding every problem found, each formatted as
 // PATH:LINE:COL: message with PATH as given here. A TOML syntax error stops
 // the reading, so it comes alone; otherwise type mismatches, unknown keys
@@ -26,16 +29,60 @@ import (
 // Integrations that are valid but in draft (see Integration.Missing) are not
 // problems.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	return Parse(path, data)
 }
 
+// MaxFileSize is the largest config file read. A config is a few
+// kilobytes; a file of megabytes is the wrong file (a log, an export), and
+// decoding one costs seconds and memory many times its size.
+const MaxFileSize = 10 << 20
+
+// ReadFile reads the config file at path. A file over MaxFileSize is
+// refused before it is read, with an *Error naming the file and the limit;
+// a file that cannot be read gives the *fs.PathError of the open or read.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
+		return nil, tooLarge(path, fi.Size())
+	}
+	// The size may change, or not be known (a pipe): read one byte past the
+	// limit to tell.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(path, -1)
+	}
+	return data, nil
+}
+
+// tooLarge is the problem of a file over MaxFileSize; size < 0 when only
+// "more than the limit" is known.
+func tooLarge(name string, size int64) error {
+	got := "more than 10 MB"
+	if size >= 0 {
+		got = fmt.Sprintf("%d bytes", size)
+	}
+	return &Error{Problems: []Problem{{File: name, Msg: fmt.Sprintf(
+		"the file is %s, over the %d-byte (10 MB) limit of a config file: is it the right file?", got, MaxFileSize)}}}
+}
+
 // Parse is Load for a file already read: name is its path, used in problems
-// and, made absolute, to resolve relative paths in the file.
+// and, made absolute, to resolve relative paths in the file. Data over
+// MaxFileSize is refused as ReadFile refuses it.
 func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(name, int64(len(data)))
+	}
 	cfg := defaults()
 	cfg.Path = name
 	if abs, err := filepath.Abs(name); err == nil {

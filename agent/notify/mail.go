@@ -37,11 +37,7 @@ type Mailer struct {
 // Send delivers one message to its recipients. A recipient the server
 // refuses is skipped as long as another one is accepted.
 func (m *Mailer) Send(ctx context.Context, n store.Notification) error {
-	timeout := m.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, m.timeout())
 	defer cancel()
 
 	from, err := mail.ParseAddress(m.SMTP.From)
@@ -94,6 +90,13 @@ func (m *Mailer) Send(ctx context.Context, n store.Notification) error {
 	}
 	c.Quit()
 	return nil
+}
+
+func (m *Mailer) timeout() time.Duration {
+	if m.Timeout <= 0 {
+		return 60 * time.Second
+	}
+	return m.Timeout
 }
 
 // dial connects and says hello, with TLS as configured.

@@ -53,9 +53,10 @@ type Notifier struct {
 	Config *config.Config
 	Store  *store.Store
 	Logger *slog.Logger
-	// Queued, when set, is called after a message with an e-mail to send
-	// was stored (the service wakes its Delivery with it).
-	Queued func()
+	// Queued, when set, is called with the id of each message stored with
+	// an e-mail to send (the service wakes its Delivery with it; run-now
+	// sends those before it exits).
+	Queued func(id int64)
 }
 
 // RunFinished reports the end of a run: a failure opens the "run failed"
@@ -258,7 +259,7 @@ func (n *Notifier) add(ctx context.Context, integration, event, subject, body st
 func (n *Notifier) stored(integration, event string, id int64, msg store.Notification) {
 	n.log().Info("notification", "integration", integration, "event", event, "id", id, "subject", msg.Subject, "email", msg.EmailStatus)
 	if msg.EmailStatus == store.EmailPending && n.Queued != nil {
-		n.Queued()
+		n.Queued(id)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
+	"github.com/agentsync/agent/agent/notify/smtptest"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	_ "github.com/agentsync/agent/vendors/file"
@@ -52,7 +53,7 @@ schedule = "daily 23:00"
 contacts = [%s]
   [integration.mapping]
   "user.email" = "email"
-`, t.TempDir(), port, security, smtpUser, strings.Join(quoted, ", "))
+`, t.TempDir(), port, security, smtptest.User, strings.Join(quoted, ", "))
 	cfg, err := config.Parse("config.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func (s secrets) Get(_ context.Context, name string) (credentials.Secret, error)
 	return sec, nil
 }
 
-var smtpSecret = secrets{"smtp": {Kind: credentials.Basic, Username: smtpUser, Password: smtpPass}}
+var smtpSecret = secrets{"smtp": {Kind: credentials.Basic, Username: smtptest.User, Password: smtptest.Pass}}
 
 func failedReport(name string) engine.Report {
 	at := time.Date(2025, 3, 30, 21, 0, 0, 0, time.UTC)
@@ -115,7 +116,7 @@ func TestOneMessagePerEventAndRecovery(t *testing.T) {
 	cfg := testConfig(t, 25, "starttls", "ops@example.com")
 	st := openStore(t, cfg)
 	var queued atomic.Int32
-	n := &Notifier{Config: cfg, Store: st, Queued: func() { queued.Add(1) }}
+	n := &Notifier{Config: cfg, Store: st, Queued: func(int64) { queued.Add(1) }}
 	in, _ := cfg.Integration("acme")
 
 	guarded := failedReport("acme")
@@ -209,29 +210,29 @@ func TestEmailDeliveredToLoopbackSMTP(t *testing.T) {
 	for _, security := range []string{"starttls", "tls"} {
 		t.Run(security, func(t *testing.T) {
 			ctx := context.Background()
-			mb := startMailbox(t, "127.0.0.1:0", security == "tls")
-			cfg := testConfig(t, mb.port, security, "Jane Doé <jane@example.com>", "ops@example.com", "nobody@example.com")
+			mb := smtptest.Start(t, "127.0.0.1:0", security == "tls")
+			cfg := testConfig(t, mb.Port, security, "Jane Doé <jane@example.com>", "ops@example.com", "nobody@example.com")
 			st := openStore(t, cfg)
 			(&Notifier{Config: cfg, Store: st}).RunFinished(ctx, failedReport("acme"))
 
 			d := &Delivery{Store: st, Clock: clockwork.NewFakeClock()}
-			d.SetMailer(&Mailer{SMTP: cfg.SMTP, Secrets: smtpSecret, TLS: &tls.Config{RootCAs: mb.roots}})
+			d.SetMailer(&Mailer{SMTP: cfg.SMTP, Secrets: smtpSecret, TLS: &tls.Config{RootCAs: mb.Roots}})
 			if sent, failed := d.Flush(ctx); sent != 1 || failed != 0 {
 				ns, _ := st.Notifications(ctx, 0)
 				t.Fatalf("sent %d, failed %d; inbox: %+v", sent, failed, ns)
 			}
-			msgs := mb.messages()
+			msgs := mb.Messages()
 			if len(msgs) != 1 {
 				t.Fatalf("%d messages received", len(msgs))
 			}
 			m := msgs[0]
-			if m.from != "agent@example.com" || !slices.Equal(m.to, []string{"jane@example.com", "ops@example.com"}) {
-				t.Errorf("envelope from %q to %v; the refused nobody@ must not stop the others", m.from, m.to)
+			if m.From != "agent@example.com" || !slices.Equal(m.To, []string{"jane@example.com", "ops@example.com"}) {
+				t.Errorf("envelope from %q to %v; the refused nobody@ must not stop the others", m.From, m.To)
 			}
-			if !slices.Equal(mb.authed, []string{smtpUser}) {
-				t.Errorf("logins = %v", mb.authed)
+			if !slices.Equal(mb.Logins(), []string{smtptest.User}) {
+				t.Errorf("logins = %v", mb.Logins())
 			}
-			parsed, err := mail.ReadMessage(strings.NewReader(string(m.data)))
+			parsed, err := mail.ReadMessage(strings.NewReader(string(m.Data)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,8 +290,8 @@ func TestSMTPOutageThenRetry(t *testing.T) {
 	// The run fails again during the outage: still one message, one e-mail.
 	n.RunFinished(ctx, failedReport("acme"))
 
-	mb := startMailbox(t, fmt.Sprintf("127.0.0.1:%d", port), false)
-	mailer.TLS = &tls.Config{RootCAs: mb.roots}
+	mb := smtptest.Start(t, fmt.Sprintf("127.0.0.1:%d", port), false)
+	mailer.TLS = &tls.Config{RootCAs: mb.Roots}
 	if sent, failed := d.Flush(ctx); sent != 0 || failed != 0 {
 		t.Fatalf("before the retry time: sent %d, failed %d", sent, failed)
 	}
@@ -299,7 +300,7 @@ func TestSMTPOutageThenRetry(t *testing.T) {
 		ns, _ := st.Notifications(ctx, 0)
 		t.Fatalf("at the retry time: sent %d, failed %d: %+v", sent, failed, ns)
 	}
-	if got := len(mb.messages()); got != 1 {
+	if got := len(mb.Messages()); got != 1 {
 		t.Fatalf("%d e-mails received, want 1", got)
 	}
 	ns, _ = st.Notifications(ctx, 0)
@@ -311,17 +312,17 @@ func TestSMTPOutageThenRetry(t *testing.T) {
 func TestDeliveryRunsOnKick(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	mb := startMailbox(t, "127.0.0.1:0", false)
-	cfg := testConfig(t, mb.port, "starttls", "ops@example.com")
+	mb := smtptest.Start(t, "127.0.0.1:0", false)
+	cfg := testConfig(t, mb.Port, "starttls", "ops@example.com")
 	st := openStore(t, cfg)
 	clock := clockwork.NewFakeClock()
 	d := &Delivery{Store: st, Clock: clock}
-	d.SetMailer(&Mailer{SMTP: cfg.SMTP, Secrets: smtpSecret, TLS: &tls.Config{RootCAs: mb.roots}})
+	d.SetMailer(&Mailer{SMTP: cfg.SMTP, Secrets: smtpSecret, TLS: &tls.Config{RootCAs: mb.Roots}})
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
-	(&Notifier{Config: cfg, Store: st, Queued: d.Kick}).RunFinished(ctx, failedReport("acme"))
+	(&Notifier{Config: cfg, Store: st, Queued: func(int64) { d.Kick() }}).RunFinished(ctx, failedReport("acme"))
 	deadline := time.Now().Add(10 * time.Second)
-	for len(mb.messages()) == 0 {
+	for len(mb.Messages()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the kicked delivery sent nothing")
 		}

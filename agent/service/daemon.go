@@ -196,7 +196,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // generation wires a loaded config to the daemon's store, credentials and
 // delivery.
 func (d *Daemon) generation(cfg *config.Config, hash string) *generation {
-	n := &notify.Notifier{Config: cfg, Store: d.st, Logger: d.log, Queued: d.delivery.Kick}
+	n := &notify.Notifier{Config: cfg, Store: d.st, Logger: d.log, Queued: func(int64) { d.delivery.Kick() }}
 	var m *notify.Mailer
 	if cfg.SMTP.Host != "" {
 		m = &notify.Mailer{SMTP: cfg.SMTP, Secrets: d.secrets}

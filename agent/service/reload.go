@@ -82,7 +82,7 @@ func (d *Daemon) keepUntilRestart(old, cfg *config.Config) {
 }
 
 func readConfig(path string) (data []byte, hash string, err error) {
-	data, err = os.ReadFile(path)
+	data, err = config.ReadFile(path)
 	if err != nil {
 		return nil, "", err
 	}

@@ -29,6 +29,27 @@ func (s *Store) PendingEmails(ctx context.Context, now time.Time, limit int) ([]
 	return s.queryNotifications(ctx, "pending e-mails", q, EmailPending, timeText(now))
 }
 
+// ClaimEmail takes the e-mail of notification id for one sender until
+// until, when it is pending and due at now, and reports whether it did.
+// The service and `agent run-now` may both find a message pending; only
+// the one whose claim succeeds sends it. EmailSentAt or
+// EmailAttemptFailed settles a claim; one never settled (the sender died)
+// lapses at until, and the message is due again.
+func (s *Store) ClaimEmail(ctx context.Context, id int64, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE notifications SET next_attempt_at = ?
+		WHERE id = ? AND email_status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,
+		timeText(until), id, EmailPending, timeText(now))
+	if err != nil {
+		return false, fmt.Errorf("store: notification %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: notification %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // EmailSentAt records a delivered e-mail.
 func (s *Store) EmailSentAt(ctx context.Context, id int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx,

@@ -160,3 +160,36 @@ func TestPendingEmailsLimitSkipsWaitingOnes(t *testing.T) {
 		t.Fatalf("PendingEmails(limit 1) = %+v, %v; want only #%d", due, err, ids[1])
 	}
 }
+
+// TestClaimEmail: of two senders that find a message pending (the service
+// and run-now), only one claims it; a claim lapses, and a sent or waiting
+// message cannot be claimed.
+func TestClaimEmail(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	id, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"ops@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name   string
+		before func()
+		at     time.Time
+		want   bool
+	}{
+		{"pending", nil, now, true},
+		{"claimed by the other sender", nil, now.Add(time.Second), false},
+		{"the claim lapsed", nil, now.Add(3 * time.Minute), true},
+		{"waiting for its retry", func() { st.EmailAttemptFailed(ctx, id, "refused", now.Add(time.Hour)) }, now.Add(4 * time.Minute), false},
+		{"sent", func() { st.EmailSentAt(ctx, id, now) }, now.Add(2 * time.Hour), false},
+	} {
+		if step.before != nil {
+			step.before()
+		}
+		got, err := st.ClaimEmail(ctx, id, step.at, step.at.Add(2*time.Minute))
+		if err != nil || got != step.want {
+			t.Errorf("%s: ClaimEmail = %v, %v; want %v", step.name, got, err, step.want)
+		}
+	}
+}

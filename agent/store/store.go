@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,6 +65,99 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens dir/agent.db to read it only, for the commands that
+// only look (runs, notifications, export, and status where it cannot
+// write). It creates nothing, migrates nothing and leaves the journal mode
+// alone, so it works on a store this user may not write: the service's,
+// a read-only mount, a copy. Every write on it fails (mode=ro).
+//
+// A store that does not exist yet reads as empty. One whose schema is
+// older than this agent's is refused with ErrSchemaOld rather than
+// upgraded; one that is newer, as Open refuses it.
+//
+// SQLite reads a WAL store through its -shm file. Where the folder is
+// writable, SQLite creates the -wal and -shm files a reader needs (as any
+// reader does, owned by the database's owner) and leaves them. Where it is
+// not and they do not exist, nothing is waiting in a WAL: the file alone
+// is the whole store, and it is opened immutable.
+func OpenReadOnly(ctx context.Context, dir string) (*Store, error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return openEmpty(ctx, path)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s, err := openReadOnly(ctx, path, false)
+	if err != nil && cannotInitWAL(err) {
+		if _, werr := os.Lstat(path + "-wal"); errors.Is(werr, fs.ErrNotExist) {
+			s, err = openReadOnly(ctx, path, true)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %s (read-only): %w", path, err)
+	}
+	return s, nil
+}
+
+// ErrSchemaOld is OpenReadOnly's answer for a store an older agent wrote:
+// a read-only command does not upgrade it.
+var ErrSchemaOld = errors.New("the store's schema is older than this agent's")
+
+func openReadOnly(ctx context.Context, path string, immutable bool) (*Store, error) {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	if immutable {
+		q.Set("immutable", "1")
+	}
+	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_pragma", "query_only(1)")
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version > len(migrations):
+		db.Close()
+		return nil, fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
+	case version < len(migrations):
+		db.Close()
+		return nil, fmt.Errorf("%w (version %d, this agent's is %d): run `agent run-now` or start the service once, as the user that owns the store, to upgrade it", ErrSchemaOld, version, len(migrations))
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// openEmpty is OpenReadOnly's store where none exists yet: an empty one in
+// memory, with the schema, so the commands show "never ran" instead of an
+// error, and nothing is created on disk.
+func openEmpty(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db.SetMaxOpenConns(1) // each connection to :memory: is a database of its own
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx); err == nil {
+		_, err = db.ExecContext(ctx, "PRAGMA query_only = 1")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: empty store: %w", err)
+	}
+	return s, nil
+}
+
+// cannotInitWAL reports the errors of a WAL store opened read-only where
+// SQLite cannot create its -wal and -shm files (a read-only folder).
+func cannotInitWAL(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CANTOPEN || se.Code()&0xff == sqlite3.SQLITE_READONLY)
 }
 
 // Path is the database file.

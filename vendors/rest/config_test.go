@@ -157,6 +157,25 @@ rest.base_url = "https://bob:pw@api.example.com"
 			`config.toml:4:6: integration.rest.users_url must not carry a credential in its query (api_key=…): name a keyring credential instead`,
 			`config.toml:5:6: integration.rest.base_url must not hold credentials (https://…@): name a keyring credential instead`,
 		}},
+		{"ports", `[[integration]]
+name = "a"
+vendor = "rest"
+credential = "c"
+rest.base_url = "https://api.example.com:0"
+rest.users_url = "http://127.0.0.1:/x"
+rest.auth = "oauth2_client_credentials"
+rest.token_url = "https://[::1]:/token"
+`, []string{
+			`config.toml:5:6: integration.rest.base_url "https://api.example.com:0" has an empty or invalid port after ':' (write the host alone, or host:1-65535)`,
+			`config.toml:6:6: integration.rest.users_url "http://127.0.0.1:/x" has an empty or invalid port after ':' (write the host alone, or host:1-65535)`,
+			`config.toml:8:6: integration.rest.token_url "https://[::1]:/token" has an empty or invalid port after ':' (write the host alone, or host:1-65535)`,
+		}},
+		{"good ports", `[[integration]]
+name = "a"
+vendor = "rest"
+rest.users_url = "http://[::1]:8080/x"
+rest.base_url = "https://api.example.com:443"
+`, nil},
 		{"oauth2 without a token URL", `[[integration]]
 name = "a"
 vendor = "rest"
@@ -198,6 +217,9 @@ rest.http = { backoff = "soon", attempts = 50 }
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("config.toml", []byte(tc.src))
+			if err == nil && tc.want == nil {
+				return
+			}
 			var e *config.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v", err)

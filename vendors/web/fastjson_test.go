@@ -15,7 +15,7 @@ import (
 // both reject it. It also checks ParseJSON still returns the old result.
 func checkFastJSON(t *testing.T, body []byte) {
 	t.Helper()
-	trimmed := bytes.TrimSpace(body)
+	trimmed := trimJSONSpace(body)
 	got, err := ParseJSON(body)
 	if len(trimmed) == 0 {
 		if err == nil {
@@ -43,7 +43,7 @@ var fastJSONCases = []string{
 	`null`, `true`, `false`, `0`, `-0`, `""`, `"a"`, `{}`, `[]`, ` { } `, "\t[\r\n]\n",
 	`[ 1 , 2 ,3 ]`, "{ \"a\" :\t1 ,\n\"b\":[ ] }", `{"a":{},"b":[],"c":[{}],"d":[[]]}`,
 	`{"data":[{"id":123,"email":"User1@Example.com","status":"active"}],"next_cursor":"abc"}`,
-	// Whitespace JSON does not allow (TrimSpace removes it only at the ends).
+	// Whitespace JSON does not allow, inside and around the value.
 	"[1,\v2]", "[1,\f2]", "[\u00a01]", "\v[1]\f", "\u00a0{}\u2028",
 	// Numbers, kept as their literal text.
 	`123456789012345678901234567890`, `-1.5e+300`, `1E5`, `1e-5`, `0.0`, `-0.0e0`, `1.25E+02`,
@@ -73,6 +73,40 @@ var fastJSONCases = []string{
 	`1 2`, `{} {}`, `[] []`, `"a""b"`, `null null`, `{}x`, `1x`, `"a"x`, `[]1`,
 	// Not JSON at all.
 	`<html>`, `OK`, `'a'`, "\x00", "\xef\xbb\xbf{}", `/* c */ 1`, `1 // c`, `undefined`,
+}
+
+// Only JSON's four whitespace characters may surround the value; Unicode
+// spaces that bytes.TrimSpace would cut make the body not JSON.
+func TestParseJSONWhitespace(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"json whitespace", " \t\r\n{\"a\":1} \t\r\n", true},
+		{"none", `{"a":1}`, true},
+		{"vertical tab before", "\v{\"a\":1}", false},
+		{"vertical tab after", "{\"a\":1}\v", false},
+		{"form feed before", "\f[1]", false},
+		{"form feed after", "[1]\f", false},
+		{"no-break space before", "\u00a0{}", false},
+		{"no-break space after", "{}\u00a0", false},
+		{"next line after", "{}\u0085", false},
+		{"line separator after", "{}\u2028", false},
+		{"only a vertical tab", "\v", false},
+		{"only json whitespace", " \t\r\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := ParseJSON([]byte(tt.body))
+			switch {
+			case tt.ok && err != nil:
+				t.Fatalf("ParseJSON(%q) = %v, want a value", tt.body, err)
+			case !tt.ok && err == nil:
+				t.Fatalf("ParseJSON(%q) = %#v, want an error", tt.body, v)
+			case !tt.ok && !errors.Is(err, ErrNotJSON):
+				t.Fatalf("ParseJSON(%q) = %v, want ErrNotJSON", tt.body, err)
+			}
+		})
+	}
 }
 
 func TestFastJSONMatchesEncodingJSON(t *testing.T) {
@@ -144,7 +178,7 @@ func TestFastJSONErrors(t *testing.T) {
 		if err == nil || !errors.Is(err, ErrNotJSON) || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseJSON(%.40q) = %v, want ErrNotJSON with %q", body, err, want)
 		}
-		if trimmed := bytes.TrimSpace([]byte(body)); len(trimmed) > 0 {
+		if trimmed := trimJSONSpace([]byte(body)); len(trimmed) > 0 {
 			if _, old := parseJSONStd(trimmed); fmt.Sprint(err) != fmt.Sprint(old) {
 				t.Errorf("ParseJSON(%.40q) = %v, encoding/json says %v", body, err, old)
 			}

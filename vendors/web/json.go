@@ -30,9 +30,10 @@ func DecodeJSON(resp *http.Response, body []byte, red Redactor) (any, error) {
 }
 
 // ParseJSON is DecodeJSON without the response: body must be one JSON
-// value and nothing else.
+// value and nothing else. Only JSON's own whitespace (space, tab, CR, LF)
+// may surround it; \v, \f or U+00A0 make the body not JSON.
 func ParseJSON(body []byte) (any, error) {
-	trimmed := bytes.TrimSpace(body)
+	trimmed := trimJSONSpace(body)
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrNotJSON)
 	}
@@ -42,6 +43,12 @@ func ParseJSON(body []byte) (any, error) {
 	// The fast decoder only says "invalid"; encoding/json says why, with
 	// the same messages as always.
 	return parseJSONStd(trimmed)
+}
+
+// trimJSONSpace cuts the whitespace JSON allows around a value (RFC 8259,
+// section 2), and no other, from both ends of b.
+func trimJSONSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\r\n")
 }
 
 // parseJSONStd decodes a trimmed, non-empty body with encoding/json. It

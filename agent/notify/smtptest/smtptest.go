@@ -1,4 +1,8 @@
-package notify
+// Package smtptest is a real SMTP server (github.com/emersion/go-smtp) on
+// loopback for tests: the client under test speaks the protocol to an
+// implementation other than its own. The notify tests and the CLI's use
+// this one.
+package smtptest
 
 import (
 	"crypto/ecdsa"
@@ -19,39 +23,40 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// mailbox is a real SMTP server (github.com/emersion/go-smtp) on loopback
-// that keeps what it receives: the client under test speaks the protocol
-// to an implementation other than its own.
-type mailbox struct {
-	addr   string
-	port   int
-	roots  *x509.CertPool
-	server *smtp.Server
+// Server is the SMTP server; it keeps what it receives. A recipient
+// "nobody@example.com" is refused (550).
+type Server struct {
+	Addr  string
+	Port  int
+	Roots *x509.CertPool // trusts the server's certificate (127.0.0.1, localhost)
 
+	server   *smtp.Server
 	mu       sync.Mutex
-	received []received
+	received []Message
 	authed   []string // usernames that logged in
 }
 
-type received struct {
-	from string
-	to   []string
-	data []byte
+// Message is one message received.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
 }
 
-// The login the test server accepts.
+// The login the server accepts.
 const (
-	smtpUser = "agent@example.com"
-	smtpPass = "s3cret-pass"
+	User = "agent@example.com"
+	Pass = "s3cret-pass"
 )
 
-// startMailbox serves SMTP on addr ("127.0.0.1:0" for any port). With
-// implicitTLS the listener is TLS from the first byte (smtp.security =
-// "tls"); otherwise the server offers STARTTLS and refuses AUTH before it.
-func startMailbox(t *testing.T, addr string, implicitTLS bool) *mailbox {
+// Start serves SMTP on addr ("127.0.0.1:0" for any port) until the test
+// ends. With implicitTLS the listener is TLS from the first byte
+// (smtp.security = "tls"); otherwise the server offers STARTTLS and
+// refuses AUTH before it.
+func Start(t testing.TB, addr string, implicitTLS bool) *Server {
 	t.Helper()
 	cert, roots := selfSigned(t)
-	mb := &mailbox{roots: roots}
+	mb := &Server{Roots: roots}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{mb: mb}, nil }))
 	s.Domain = "localhost"
 	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -73,20 +78,31 @@ func startMailbox(t *testing.T, addr string, implicitTLS bool) *mailbox {
 	}
 	go s.Serve(l)
 	mb.server = s
-	mb.addr = l.Addr().String()
-	mb.port = l.Addr().(*net.TCPAddr).Port
+	mb.Addr = l.Addr().String()
+	mb.Port = l.Addr().(*net.TCPAddr).Port
 	t.Cleanup(func() { s.Close() })
 	return mb
 }
 
-func (mb *mailbox) messages() []received {
+// Close stops the server.
+func (mb *Server) Close() { mb.server.Close() }
+
+// Messages returns what the server received so far.
+func (mb *Server) Messages() []Message {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	return append([]received(nil), mb.received...)
+	return append([]Message(nil), mb.received...)
+}
+
+// Logins returns the usernames that logged in so far.
+func (mb *Server) Logins() []string {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return append([]string(nil), mb.authed...)
 }
 
 type session struct {
-	mb   *mailbox
+	mb   *Server
 	from string
 	to   []string
 }
@@ -95,7 +111,7 @@ func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != smtpUser || password != smtpPass {
+		if username != User || password != Pass {
 			return errors.New("invalid credentials")
 		}
 		s.mb.mu.Lock()
@@ -119,7 +135,7 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	s.mb.mu.Lock()
-	s.mb.received = append(s.mb.received, received{from: s.from, to: s.to, data: b})
+	s.mb.received = append(s.mb.received, Message{From: s.from, To: s.to, Data: b})
 	s.mb.mu.Unlock()
 	return nil
 }
@@ -128,7 +144,7 @@ func (s *session) Logout() error { return nil }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, and the pool
 // that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
