@@ -41,25 +41,15 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	delivers := func(in *config.Integration) bool { return len(in.Destinations) > 0 }
 	for _, n := range names {
-		in, ok := cfg.Integration(n)
-		if !ok {
-			return usagef("no integration named %q in %s", n, a.configPath)
-		}
-		if len(in.Destinations) == 0 {
+		if in, ok := cfg.Integration(n); ok && !delivers(in) {
 			return usagef("integration %s has no destinations (integration.destinations in %s)", n, a.configPath)
 		}
 	}
-	if len(names) == 0 {
-		for _, in := range cfg.Integrations {
-			if len(in.Destinations) > 0 {
-				names = append(names, in.Name)
-			}
-		}
-		if len(names) == 0 {
-			fmt.Fprintf(a.stderr, "agent: no integration in %s has destinations; nothing to deliver\n", a.configPath)
-			return nil
-		}
+	names, err = a.integrations(cfg, names, delivers, "has no integration with destinations; nothing to deliver")
+	if err != nil || len(names) == 0 {
+		return err
 	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {

@@ -34,21 +34,9 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		if _, ok := cfg.Integration(n); !ok {
-			return usagef("no integration named %q in %s", n, a.configPath)
-		}
-	}
-	if len(names) == 0 {
-		for _, in := range cfg.Integrations {
-			if in.Launched() {
-				names = append(names, in.Name)
-			}
-		}
-		if len(names) == 0 {
-			fmt.Fprintf(a.stderr, "agent: %s has no launched integration; nothing to run\n", a.configPath)
-			return nil
-		}
+	names, err = a.integrations(cfg, names, (*config.Integration).Launched, "has no launched integration; nothing to run")
+	if err != nil || len(names) == 0 {
+		return err
 	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
@@ -199,4 +187,26 @@ func countsText(c store.Counts) string {
 		}
 	}
 	return s
+}
+
+// integrations checks the named integrations exist, or, when none is
+// named, picks those that want (saying so on stderr, with none).
+func (a *app) integrations(cfg *config.Config, names []string, want func(*config.Integration) bool, none string) ([]string, error) {
+	for _, n := range names {
+		if _, ok := cfg.Integration(n); !ok {
+			return nil, usagef("no integration named %q in %s", n, a.configPath)
+		}
+	}
+	if len(names) > 0 {
+		return names, nil
+	}
+	for _, in := range cfg.Integrations {
+		if want(in) {
+			names = append(names, in.Name)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(a.stderr, "agent: %s %s\n", a.configPath, none)
+	}
+	return names, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/vendors/web"
 )
 
 // FailingAfter is how long a destination may fail before the contacts
@@ -244,14 +245,7 @@ func RetryBudget(total time.Duration) func(ctx context.Context, d time.Duration)
 		}
 		spent += d
 		mu.Unlock()
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return web.Sleep(ctx, d)
 	}
 }
 

@@ -109,7 +109,7 @@ func NewTransport(o Options) (*Transport, error) {
 		o.Attempts = 1
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -160,7 +160,8 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 	return c, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d unless ctx ends first (the default Options.Sleep).
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
