@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,13 +67,27 @@ func (d *Deliverer) Integration(ctx context.Context, name string, full bool) (ma
 	}
 	out := make(map[string]Result, len(in.Destinations))
 	for _, dn := range in.Destinations {
-		dc, ok := d.Config.Destination(dn)
-		if !ok {
-			continue // validate refuses such a config
+		res, err := d.Destination(ctx, name, dn, full)
+		if err != nil {
+			return nil, err
 		}
-		out[dn] = d.pair(ctx, in, dc, full)
+		out[dn] = res
 	}
 	return out, nil
+}
+
+// Destination delivers what is queued of one integration to one of its
+// destinations.
+func (d *Deliverer) Destination(ctx context.Context, integration, destination string, full bool) (Result, error) {
+	in, ok := d.Config.Integration(integration)
+	if !ok {
+		return Result{}, fmt.Errorf("no integration named %q in %s", integration, d.Config.Path)
+	}
+	dc, ok := d.Config.Destination(destination)
+	if !ok || !slices.Contains(in.Destinations, destination) {
+		return Result{}, fmt.Errorf("integration %s delivers to no destination named %q in %s", integration, destination, d.Config.Path)
+	}
+	return d.pair(ctx, in, dc, full), nil
 }
 
 func (d *Deliverer) now() time.Time {

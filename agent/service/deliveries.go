@@ -47,11 +47,11 @@ func (d *Daemon) deliveries(ctx context.Context) {
 			if w != nil && now.Before(w.until) {
 				continue
 			}
-			res, err := dl.Integration(ctx, st.Integration, false)
+			r, err := dl.Destination(ctx, st.Integration, st.Destination, false)
 			if ctx.Err() != nil {
 				return
 			}
-			if r := res[st.Destination]; err != nil || r.Err != nil {
+			if err != nil || r.Err != nil {
 				if w == nil {
 					w = &wait{delay: deliverBackoff}
 					waits[k] = w
