@@ -184,6 +184,11 @@ func usedBy(cfg *config.Config, name string) []string {
 	if cfg.SMTP.Credential == name {
 		out = append(out, "[smtp]")
 	}
+	for _, d := range cfg.Destinations {
+		if d.Credential == name {
+			out = append(out, "destination "+d.Name)
+		}
+	}
 	return out
 }
 
@@ -262,6 +267,9 @@ func referencedCredentials(cfg *config.Config) []string {
 	}
 	if cfg.SMTP.Host != "" {
 		add(cfg.SMTP.Credential)
+	}
+	for _, d := range cfg.Destinations {
+		add(d.Credential)
 	}
 	return out
 }

@@ -119,7 +119,7 @@ func credentialWarnings(cfg *config.Config, now time.Time) []string {
 		m, ok := stored[name]
 		switch {
 		case !ok:
-			out = append(out, fmt.Sprintf("%s: credential %s is not set (agent credentials set %s)", users, name, name))
+			out = append(out, fmt.Sprintf("%s: credential %s is not set (agent credentials set %s%s)", users, name, name, kindFlag(cfg, name)))
 		case m.Expiry(now) != credentials.ExpiryOK:
 			out = append(out, fmt.Sprintf("%s: credential %s %s (agent credentials set %s --expires YYYY-MM-DD)", users, name, expiryText(m, now, cfg.Location), name))
 		}
@@ -138,6 +138,11 @@ func kindMismatches(cfg *config.Config, m credentials.Meta) []string {
 	for _, in := range cfg.Integrations {
 		if k, ok := want[in.REST.Auth]; ok && in.Credential == m.Name && m.Kind != k {
 			out = append(out, fmt.Sprintf("%s: [integration.rest] auth = %q wants a %s credential, but %s is %s", in.Name, in.REST.Auth, k, m.Name, m.Kind))
+		}
+	}
+	for _, d := range cfg.Destinations {
+		if t, ok := destinations.Lookup(d.Type); ok && d.Credential == m.Name && m.Kind != t.CredentialKind {
+			out = append(out, fmt.Sprintf("destination %s: a %s destination wants a %s credential, but %s is %s", d.Name, d.Type, t.CredentialKind, m.Name, m.Kind))
 		}
 	}
 	if cfg.SMTP.Host != "" && cfg.SMTP.Credential == m.Name && m.Kind != credentials.Basic {
@@ -163,4 +168,15 @@ func (a *app) testDestinations(ctx context.Context, cfg *config.Config, name str
 		fmt.Fprintf(a.stdout, "credential %s: OK: destination %s (%s) accepted it\n", name, dc.Name, dc.URL)
 	}
 	return checked, err
+}
+
+// kindFlag is the --kind a destination's credential needs ("" for the
+// default kind).
+func kindFlag(cfg *config.Config, name string) string {
+	for _, d := range cfg.Destinations {
+		if t, ok := destinations.Lookup(d.Type); ok && d.Credential == name && t.CredentialKind != credentials.OAuth2Client {
+			return " --kind " + string(t.CredentialKind) + " --secret-stdin"
+		}
+	}
+	return ""
 }
