@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -535,6 +536,38 @@ func TestDeliveryFailingForAnHour(t *testing.T) {
 	}
 	if code, _, _ := a.cli(nil, "deliver"); code != exitOK || strings.Count(strings.Join(events(), ","), "recovered") != 1 {
 		t.Fatalf("recovery told more than once: %v", events())
+	}
+	a.tenantMatchesExport()
+}
+
+// TestFailedRunQueuesNothing: a run that fails after creating a person
+// (the guard stops it) queues nothing; the next successful run queues them, and they are
+// delivered then. A dry run sends nothing either.
+func TestFailedRunQueuesNothing(t *testing.T) {
+	a := newTenantAgent(t, "")
+	if code, _ := a.runNow(); code != exitOK {
+		t.Fatal("first run failed")
+	}
+	// Six of ten gone and one new: the guard (50%) fails the run after
+	// the new person was created.
+	people := append(somePeople(10), person{ID: "2000", Email: "new@example.com", First: "New", Last: "Person", Role: "user", Status: "active"})
+	a.setPeople(people[6:])
+	code, rep := a.runNow()
+	if code != exitFailed || rep.Outcome != "failed" || rep.Counts.Created != 1 || len(rep.Delivery) > 0 && rep.Delivery["oom"].Sent != 0 {
+		t.Fatalf("failed run: exit %d, %s, created %d, delivery %+v", code, rep.Outcome, rep.Counts.Created, rep.Delivery)
+	}
+	if _, ok := a.tenant.Users()["new@example.com"]; ok || len(a.portions()) != 1 {
+		t.Fatalf("a failed run's creation reached the tenant: %d portions", len(a.portions()))
+	}
+	dry := slices.Clone(people)
+	dry[0].Last = "DryRunOnly"
+	a.setPeople(dry)
+	if code, out, _ := a.cli(nil, "run-now", "--dry-run", "people"); code != exitOK || len(a.portions()) != 1 || !strings.Contains(out, "1 updated") {
+		t.Fatalf("dry run: exit %d, %d portions: %s", code, len(a.portions()), out)
+	}
+	a.setPeople(people)
+	if code, rep := a.runNow(); code != exitOK || rep.Delivery["oom"].Sent != 1 {
+		t.Fatalf("the next run: exit %d, delivery %+v", code, rep.Delivery)
 	}
 	a.tenantMatchesExport()
 }
