@@ -14,7 +14,6 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
 )
@@ -51,20 +50,13 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 	if err != nil || len(names) == 0 {
 		return err
 	}
-	st, err := a.openStore(ctx, cfg)
+	w, err := a.openWork(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	secrets, closeSecrets, err := openSecrets(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeSecrets()
-	dl := a.deliverer(cfg, st, secrets, destinations.HTTP{})
-	var queued []int64 // the messages with an e-mail that these deliveries stored
-	dl.Notifier = &notify.Notifier{Config: cfg, Store: st, Logger: dl.Logger, Queued: func(id int64) { queued = append(queued, id) }}
-	defer func() { a.sendEmails(ctx, cfg, st, secrets, dl.Logger, queued) }()
+	defer w.close(ctx)
+	dl := a.deliverer(cfg, w.st, w.secrets, destinations.HTTP{})
+	dl.Notifier = w.notifier
 	failed := false
 	for _, name := range names {
 		res, err := dl.Integration(ctx, name, *full)

@@ -38,27 +38,14 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	if err != nil || len(names) == 0 {
 		return err
 	}
-	st, err := a.openStore(ctx, cfg)
+	w, err := a.openWork(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	secrets, closeSecrets, err := openSecrets(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeSecrets()
-	logger := a.logger(cfg)
-	var mu sync.Mutex
-	var queued []int64 // the messages with an e-mail that these runs stored
-	n := &notify.Notifier{Config: cfg, Store: st, Logger: logger, Queued: func(id int64) {
-		mu.Lock()
-		queued = append(queued, id)
-		mu.Unlock()
-	}}
-	dl := a.deliverer(cfg, st, secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
-	dl.Notifier = n
-	r := &runner.Runner{Config: cfg, Store: st, Logger: logger, Secrets: secrets, UserAgent: "agent/" + version, Notifier: n, Deliverer: dl}
+	defer w.close(ctx)
+	dl := a.deliverer(cfg, w.st, w.secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
+	dl.Notifier = w.notifier
+	r := &runner.Runner{Config: cfg, Store: w.st, Logger: w.logger, Secrets: w.secrets, UserAgent: "agent/" + version, Notifier: w.notifier, Deliverer: dl}
 
 	failed := false
 	for _, name := range names {
@@ -94,14 +81,55 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stdout, summary(rep))
 		printDeliveries(a.stdout, name, rep.Delivery)
 	}
-	mu.Lock()
-	ids := queued
-	mu.Unlock()
-	a.sendEmails(ctx, cfg, st, secrets, logger, ids)
 	if failed {
 		return errSilent
 	}
 	return nil
+}
+
+// work is what run-now and deliver hold while they work: the store, the
+// keyring, and a notifier that remembers the e-mails it queued, sent by
+// close before the command exits.
+type work struct {
+	a        *app
+	cfg      *config.Config
+	st       *store.Store
+	secrets  vendors.SecretSource
+	logger   *slog.Logger
+	notifier *notify.Notifier
+
+	mu       sync.Mutex
+	queued   []int64
+	closeKey func()
+}
+
+func (a *app) openWork(ctx context.Context, cfg *config.Config) (*work, error) {
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	secrets, closeSecrets, err := openSecrets(ctx, cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	w := &work{a: a, cfg: cfg, st: st, secrets: secrets, logger: a.logger(cfg), closeKey: closeSecrets}
+	w.notifier = &notify.Notifier{Config: cfg, Store: st, Logger: w.logger, Queued: func(id int64) {
+		w.mu.Lock()
+		w.queued = append(w.queued, id)
+		w.mu.Unlock()
+	}}
+	return w, nil
+}
+
+// close sends the queued e-mails, then closes the keyring and the store.
+func (w *work) close(ctx context.Context) {
+	w.mu.Lock()
+	ids := w.queued
+	w.mu.Unlock()
+	w.a.sendEmails(ctx, w.cfg, w.st, w.secrets, w.logger, ids)
+	w.closeKey()
+	w.st.Close()
 }
 
 // runNowEmailTimeout bounds how long run-now tries to send its e-mails
