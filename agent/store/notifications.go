@@ -62,25 +62,20 @@ const notificationColumns = `id, created_at, integration, event, subject, body, 
 // queryNotifications runs q, which selects notificationColumns; what
 // names the list in errors.
 func (s *Store) queryNotifications(ctx context.Context, what, q string, args ...any) ([]Notification, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
+	return collect(ctx, s.db, what, scanNotification, q, args...)
+}
+
+func scanNotification(r rowScanner) (Notification, error) {
+	var n Notification
+	var created, rcpt string
+	var delivered sql.NullString
+	if err := r.Scan(&n.ID, &created, &n.Integration, &n.Event, &n.Subject, &n.Body, &rcpt, &n.EmailStatus, &n.EmailError, &n.Attempts, &delivered); err != nil {
+		return n, err
 	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var created, rcpt string
-		var delivered sql.NullString
-		if err := rows.Scan(&n.ID, &created, &n.Integration, &n.Event, &n.Subject, &n.Body, &rcpt, &n.EmailStatus, &n.EmailError, &n.Attempts, &delivered); err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		n.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
-		n.DeliveredAt = parseTime(delivered)
-		if err := json.Unmarshal([]byte(rcpt), &n.Recipients); err != nil {
-			return nil, fmt.Errorf("store: notification %d: recipients: %w", n.ID, err)
-		}
-		out = append(out, n)
+	n.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
+	n.DeliveredAt = parseTime(delivered)
+	if err := json.Unmarshal([]byte(rcpt), &n.Recipients); err != nil {
+		return n, fmt.Errorf("notification %d: recipients: %w", n.ID, err)
 	}
-	return out, rows.Err()
+	return n, nil
 }

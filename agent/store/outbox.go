@@ -85,46 +85,28 @@ const deliveryColumns = `destination, integration, snapshot, queued_change, queu
 
 // Deliveries returns the queues of every pair, by destination and integration.
 func (s *Store) Deliveries(ctx context.Context) ([]DeliveryState, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries ORDER BY destination, integration`)
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []DeliveryState
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	return out, nil
+	return collect(ctx, s.db, "deliveries", scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries ORDER BY destination, integration`)
 }
 
 // Delivery returns one pair's queue; ErrNotFound when nothing was ever queued.
 func (s *Store) Delivery(ctx context.Context, destination, integration string) (DeliveryState, error) {
 	d, err := scanDelivery(s.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE destination = ? AND integration = ?`, destination, integration))
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return d, fmt.Errorf("store: delivery of %s to %s: %w", integration, destination, ErrNotFound)
+	case err != nil:
+		return d, fmt.Errorf("store: delivery of %s to %s: %w", integration, destination, err)
 	}
-	return d, err
+	return d, nil
 }
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanDelivery(r scanner) (DeliveryState, error) {
+func scanDelivery(r rowScanner) (DeliveryState, error) {
 	var d DeliveryState
 	var qat, lat, since sql.NullString
 	err := r.Scan(&d.Destination, &d.Integration, &d.Snapshot, &d.Queued.Change, &d.Queued.Person, &d.Queued.SaaS,
 		&d.Acked.Change, &d.Acked.Person, &d.Acked.SaaS, &d.QueuedRun, &qat, &lat, &d.LastError, &since)
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return d, err
-		}
-		return d, fmt.Errorf("store: deliveries: %w", err)
+		return d, err
 	}
 	d.QueuedAt, d.LastDeliveredAt, d.FailingSince = parseTime(qat), parseTime(lat), parseTime(since)
 	return d, nil
@@ -181,7 +163,7 @@ func (s *Store) Changed(ctx context.Context, integration string, from, to int64,
 		b, _ := json.Marshal(f)
 		return string(b)
 	}
-	rows, err := s.db.QueryContext(ctx, `WITH w AS (
+	return collect(ctx, s.db, "changes of "+integration+" to deliver", scanPending, `WITH w AS (
 		SELECT kind, application, key, max(id) AS last, max(CASE WHEN field = 'status' THEN id END) AS st
 		FROM changes
 		WHERE id > ?1 AND id <= ?2 AND integration = ?3
@@ -195,22 +177,12 @@ func (s *Store) Changed(ctx context.Context, integration string, from, to int64,
 	LEFT JOIN saas_users s ON w.kind = 'saas_user' AND s.integration = ?3 AND s.application = w.application AND s.key = w.key
 	WHERE (w.kind = 'person' AND p.id <= ?6) OR (w.kind = 'saas_user' AND s.id <= ?7)
 	ORDER BY w.last`, from, to, integration, list(personFields), list(saasFields), createdUpTo.Person, createdUpTo.SaaS)
-	if err != nil {
-		return nil, fmt.Errorf("store: changes of %s to deliver: %w", integration, err)
-	}
-	defer rows.Close()
-	var out []Pending
-	for rows.Next() {
-		var p Pending
-		if err := rows.Scan(&p.Kind, &p.Application, &p.Key, &p.ID, &p.Last, &p.RunID, &p.Status); err != nil {
-			return nil, fmt.Errorf("store: changes of %s to deliver: %w", integration, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: changes of %s to deliver: %w", integration, err)
-	}
-	return out, nil
+}
+
+func scanPending(r rowScanner) (Pending, error) {
+	var p Pending
+	err := r.Scan(&p.Kind, &p.Application, &p.Key, &p.ID, &p.Last, &p.RunID, &p.Status)
+	return p, err
 }
 
 // CountRecords counts the integration's records of the kind with an id in

@@ -181,7 +181,7 @@ type Change struct {
 // all records. A record's creation is its created_run (field "" and new
 // "created"), kept on the record rather than as a history row of its own.
 func (s *Store) Changes(ctx context.Context, integration, key string) ([]Change, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	return collect(ctx, s.db, "changes of "+integration, scanChange, `
 		SELECT run_id, kind, application, key, field, coalesce(old, ''), coalesce(new, ''), at, 1 AS ord, id
 			FROM changes WHERE integration = ? AND (? = '' OR key = ?)
 		UNION ALL
@@ -191,20 +191,13 @@ func (s *Store) Changes(ctx context.Context, integration, key string) ([]Change,
 		SELECT created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
 			FROM saas_users WHERE integration = ? AND (? = '' OR key = ?) AND created_run IS NOT NULL
 		ORDER BY 8, 9, 10`, integration, key, key, integration, key, key, integration, key, key)
-	if err != nil {
-		return nil, fmt.Errorf("store: changes of %s: %w", integration, err)
-	}
-	defer rows.Close()
-	var out []Change
-	for rows.Next() {
-		var c Change
-		var at string
-		var ord, id int64
-		if err := rows.Scan(&c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at, &ord, &id); err != nil {
-			return nil, fmt.Errorf("store: changes of %s: %w", integration, err)
-		}
-		c.At = parseTime(sql.NullString{String: at, Valid: true})
-		out = append(out, c)
-	}
-	return out, rows.Err()
+}
+
+func scanChange(r rowScanner) (Change, error) {
+	var c Change
+	var at string
+	var ord, id int64
+	err := r.Scan(&c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at, &ord, &id)
+	c.At = parseTime(sql.NullString{String: at, Valid: true})
+	return c, err
 }

@@ -95,7 +95,7 @@ func finishRun(ctx context.Context, db execer, r Run) error {
 
 const runColumns = `id, integration, trigger_kind, started_at, finished_at, outcome, error, counts, saas_counts, credential_name`
 
-func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
+func scanRun(sc rowScanner) (Run, error) {
 	var (
 		r              Run
 		started        string
@@ -130,20 +130,7 @@ func (s *Store) Runs(ctx context.Context, integration string, limit int) ([]Run,
 
 // queryRuns runs q, which selects runColumns; what names the list in errors.
 func (s *Store) queryRuns(ctx context.Context, what, q string, args ...any) ([]Run, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.db, what, scanRun, q, args...)
 }
 
 // Run returns one run by id.
