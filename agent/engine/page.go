@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/jsonpath"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -288,8 +289,8 @@ func (a Active) isActive(rec vendors.Record) bool {
 	if a.Field == "" {
 		return true
 	}
-	v, _ := mapping.Lookup(rec, a.Field)
-	s := strings.TrimSpace(mapping.Stringify(v))
+	v, _ := jsonpath.Lookup(rec, a.Field)
+	s := strings.TrimSpace(jsonpath.Stringify(v))
 	if a.InactiveWhenSet {
 		return s == ""
 	}
