@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // removeAfterTests lists folders made once per test binary (the built
@@ -234,7 +234,7 @@ func TestFailedRunsDeactivateNobody(t *testing.T) {
 
 func TestSecondRunOfTheSameIntegrationIsRefused(t *testing.T) {
 	s := newSandbox(t)
-	l, err := lock.Acquire(filepath.Join(s.dir, "data"), "ironclad-example")
+	l, err := filelock.Acquire(filepath.Join(s.dir, "data"), "ironclad-example")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // Meta is what is known about a credential without reading its secret. The
@@ -160,14 +160,14 @@ func updateIndex(dataDir string, f func(map[string]Meta) error) error {
 	return writeFileAtomic(filepath.Join(dataDir, IndexFile), append(b, '\n'))
 }
 
-func acquire(dataDir string) (*lock.Lock, error) {
+func acquire(dataDir string) (*filelock.Lock, error) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		l, err := lock.Acquire(dataDir, indexLock)
+		l, err := filelock.Acquire(dataDir, indexLock)
 		if err == nil {
 			return l, nil
 		}
-		if !errors.Is(err, lock.ErrHeld) || time.Now().After(deadline) {
+		if !errors.Is(err, filelock.ErrHeld) || time.Now().After(deadline) {
 			return nil, fmt.Errorf("credentials index: %w", err)
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentsync/agent/internal/jsonpath"
 )
 
 type sourceKind uint8
@@ -90,8 +92,8 @@ func (e *Expr) Eval(rec map[string]any, env Env) (string, error) {
 	var v string
 	switch e.kind {
 	case srcPath:
-		if x, ok := Lookup(rec, e.path); ok {
-			v = Stringify(x)
+		if x, ok := jsonpath.Lookup(rec, e.path); ok {
+			v = jsonpath.Stringify(x)
 		}
 	case srcCredential:
 		v = env.CredentialName
@@ -123,8 +125,8 @@ func render(parts []tmplPart, rec map[string]any) string {
 			b.WriteString(p.text)
 			continue
 		}
-		if x, ok := Lookup(rec, p.text); ok {
-			b.WriteString(Stringify(x))
+		if x, ok := jsonpath.Lookup(rec, p.text); ok {
+			b.WriteString(jsonpath.Stringify(x))
 		}
 	}
 	return b.String()

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/agentsync/agent/internal/jsonpath"
 )
 
 // Filter ops.
@@ -19,8 +21,9 @@ const (
 )
 
 // Filter is one [[integration.filter]] entry; a record is kept only when
-// every filter matches. Values are compared as Stringify renders them, so
-// the TOML 5 matches the JSON 5.0 and a missing field compares as "".
+// every filter matches. Values are compared as jsonpath.Stringify renders
+// them, so the TOML 5 matches the JSON 5.0 and a missing field compares
+// as "".
 type Filter struct {
 	field string
 	op    string
@@ -86,7 +89,7 @@ func NewFilter(field, op string, value any) (*Filter, error) {
 func scalar(v any) (string, bool) {
 	switch v.(type) {
 	case string, bool, float64, float32, int, int64, int32, uint64, json.Number:
-		return Stringify(v), true
+		return jsonpath.Stringify(v), true
 	}
 	return "", false
 }
@@ -165,11 +168,11 @@ func (f *Filter) String() string {
 
 // Match reports whether the record passes the filter.
 func (f *Filter) Match(rec map[string]any) bool {
-	v, ok := Lookup(rec, f.field)
+	v, ok := jsonpath.Lookup(rec, f.field)
 	if f.op == OpExists {
 		return (ok && !isEmpty(v)) == f.exist
 	}
-	s := Stringify(v)
+	s := jsonpath.Stringify(v)
 	switch f.op {
 	case OpEq:
 		return s == f.want

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/agentsync/agent/internal/jsonpath"
 )
 
 // transformSpec describes one transform: how many args it takes and how to
@@ -165,8 +167,8 @@ func buildConcat(args []arg) (applyFunc, error) {
 		for _, p := range parts {
 			if !p.isPath {
 				b.WriteString(p.text)
-			} else if x, ok := Lookup(rec, p.text); ok {
-				b.WriteString(Stringify(x))
+			} else if x, ok := jsonpath.Lookup(rec, p.text); ok {
+				b.WriteString(jsonpath.Stringify(x))
 			}
 		}
 		return b.String(), nil

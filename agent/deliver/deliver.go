@@ -17,11 +17,11 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/export"
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/internal/filelock"
 	"github.com/agentsync/agent/vendors/web"
 )
 
@@ -144,9 +144,9 @@ func (d *Deliverer) pair(ctx context.Context, in *config.Integration, dc *config
 		res.Err, res.Error = err, err.Error()
 		return res
 	}
-	l, err := lock.Acquire(d.Config.Agent.DataDir, "deliver@"+dc.Name+"@"+in.Name)
+	l, err := filelock.Acquire(d.Config.Agent.DataDir, "deliver@"+dc.Name+"@"+in.Name)
 	if err != nil {
-		if errors.Is(err, lock.ErrHeld) {
+		if errors.Is(err, filelock.ErrHeld) {
 			return fail(fmt.Errorf("destination %s: %s: %w", dc.Name, in.Name, ErrBusy))
 		}
 		return fail(err)

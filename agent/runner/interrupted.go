@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/lock"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // RecoverInterrupted records as failed every run left "running" by a
@@ -27,7 +27,7 @@ func (r *Runner) RecoverInterrupted(ctx context.Context) error {
 			continue
 		}
 		done[run.Integration] = true
-		if _, err := r.Interrupted(ctx, run.Integration); err != nil && !errors.Is(err, lock.ErrHeld) {
+		if _, err := r.Interrupted(ctx, run.Integration); err != nil && !errors.Is(err, filelock.ErrHeld) {
 			errs = append(errs, err)
 		}
 	}
@@ -36,9 +36,9 @@ func (r *Runner) RecoverInterrupted(ctx context.Context) error {
 
 // Interrupted takes the integration's lock and, when it is free, records
 // the integration's runs left running as failed and notifies; it returns
-// how many. A held lock is an error wrapping lock.ErrHeld.
+// how many. A held lock is an error wrapping filelock.ErrHeld.
 func (r *Runner) Interrupted(ctx context.Context, name string) (int, error) {
-	l, err := lock.Acquire(r.Config.Agent.DataDir, name)
+	l, err := filelock.Acquire(r.Config.Agent.DataDir, name)
 	if err != nil {
 		return 0, err
 	}

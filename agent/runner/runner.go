@@ -14,9 +14,9 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/filelock"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -80,7 +80,7 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	if missing := in.Missing(); len(missing) > 0 {
 		return skipped(store.OutcomeSkipped, fmt.Errorf("%s: %w (missing: %s); add it to the config to launch it", name, ErrDraft, strings.Join(missing, ", ")))
 	}
-	l, err := lock.Acquire(r.Config.Agent.DataDir, name)
+	l, err := filelock.Acquire(r.Config.Agent.DataDir, name)
 	if err != nil {
 		return skipped(store.OutcomeSkipped, err)
 	}

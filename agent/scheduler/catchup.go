@@ -6,9 +6,9 @@ import (
 	"maps"
 	"time"
 
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // CatchUp looks, once at start, for scheduled runs missed while the
@@ -87,7 +87,7 @@ func (s *Scheduler) CheckOverdue(ctx context.Context) {
 		if now.Sub(run.StartedAt) < notify.Overdue {
 			continue
 		}
-		if l, err := lock.Acquire(r.Config.Agent.DataDir, run.Integration); err == nil {
+		if l, err := filelock.Acquire(r.Config.Agent.DataDir, run.Integration); err == nil {
 			if _, err := r.Store.FailInterrupted(ctx, run.Integration); err != nil {
 				s.log.Error("watchdog: recording an interrupted run failed", "integration", run.Integration, "error", err)
 			}

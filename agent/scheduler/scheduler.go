@@ -3,7 +3,7 @@
 // time (so [agent] time_zone and its DST rules hold: a time a spring-forward
 // skips runs once just after the jump, a time a fall-back repeats runs
 // once); a pool of [agent] max_parallel_runs runs them, the others waiting
-// for a slot; the per-integration lock (package lock, taken by the runner)
+// for a slot; the per-integration lock (package filelock, taken by the runner)
 // keeps one run per integration, shared with `agent run-now`. At start,
 // runs missed while the service was down are reported and caught up; a
 // watchdog reports runs still going 24 hours after they started.
@@ -22,10 +22,10 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/schedule"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // Options are the scheduler's settings that a config reload does not change.
@@ -249,7 +249,7 @@ func (s *Scheduler) run(r *runner.Runner, in *config.Integration, slot time.Time
 			"deactivated", rep.Counts.Deactivated, "reactivated", rep.Counts.Reactivated)
 	case ctx.Err() != nil:
 		log.Info("scheduled run not started: the service is stopping")
-	case errors.Is(err, lock.ErrHeld):
+	case errors.Is(err, filelock.ErrHeld):
 		detail := s.holder(r, in.Name, err)
 		log.Warn("scheduled run not run: the integration is still running", "running", detail)
 		n.NotRun(ctx, in, slot, notify.ReasonRunning, detail)

@@ -11,11 +11,11 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/filelock"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
@@ -79,7 +79,7 @@ func TestOneRunAtATimeSharedWithRunNow(t *testing.T) {
 	h.fetch()
 	// run-now takes the same lock.
 	rep, err := h.r.Run(context.Background(), "slow", engine.Options{Trigger: engine.TriggerManual})
-	if !errors.Is(err, lock.ErrHeld) || rep.Outcome != store.OutcomeSkipped {
+	if !errors.Is(err, filelock.ErrHeld) || rep.Outcome != store.OutcomeSkipped {
 		t.Fatalf("run-now during a scheduled run: %v, %+v", err, rep)
 	}
 
@@ -219,7 +219,7 @@ func TestWatchdogReportsRunsGoingFor24Hours(t *testing.T) {
 	h := newHarness(t, "UTC", t0, 4, integration("acme", "manual"), integration("dead", "manual"))
 	h.start()
 	// acme's run is going on (its lock is held); dead's process died.
-	l, err := lock.Acquire(h.cfg.Agent.DataDir, "acme")
+	l, err := filelock.Acquire(h.cfg.Agent.DataDir, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}

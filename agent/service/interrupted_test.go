@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentsync/agent/agent/lock"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/filelock"
 )
 
 // TestStartFailsInterruptedRuns: a run left "running" by a process that
@@ -37,7 +37,7 @@ func TestStartFailsInterruptedRuns(t *testing.T) {
 					t.Fatal(err)
 				}
 				if tc.held {
-					l, err := lock.Acquire(dataDir, "acme")
+					l, err := filelock.Acquire(dataDir, "acme")
 					if err != nil {
 						t.Fatal(err)
 					}

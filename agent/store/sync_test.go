@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -116,75 +115,5 @@ func TestPlanFindsTheMissingAcrossBatches(t *testing.T) {
 	// They come back: reactivated, and nobody is missing any more.
 	if p := syncRun(t, st, "r4", keysN(0, 25), nil); p.Reactivate != 7 || p.Deactivate != 0 || p.returning != 6 {
 		t.Errorf("return plan = %+v; want 7 reactivated, 6 returning", p)
-	}
-}
-
-// A key lookup is one index probe a key, for both kinds: json_each is the
-// outer loop and the record is found through its key index, never by a
-// scan of the table (which a planner choice once did, after a killed run).
-func TestLookupPlan(t *testing.T) {
-	st, err := Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	syncRun(t, st, "r1", keysN(0, 50), nil)
-	y, err := st.BeginSync(context.Background(), "acme", "r2", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
-	for _, tc := range []struct {
-		kind  Kind
-		app   string
-		index string
-	}{{Person, "", "people_by_key"}, {SaaSUser, "Acme", "saas_users_by_key"}} {
-		where, args := y.where(tc.kind, tc.app)
-		rows, err := st.db.Query(`EXPLAIN QUERY PLAN `+lookupSQL(tc.kind, where), append([]any{"r2", `["u001@x"]`}, args...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN j") || !strings.HasPrefix(plan[1], "SEARCH t USING INDEX "+tc.index+" (") {
-			t.Errorf("%s lookup plan = %q; want SCAN j, then SEARCH t USING INDEX %s", tc.kind, plan, tc.index)
-		}
-	}
-}
-
-func TestBitmap(t *testing.T) {
-	var b bitmap
-	ids := []int64{0, 1, 63, 64, 1023, 65535, 65536, 65537, 1 << 40, 1<<62 + 5}
-	for _, id := range ids {
-		if b.has(id) {
-			t.Errorf("%d present before it was added", id)
-		}
-		if b.add(id) {
-			t.Errorf("%d: add says it was there", id)
-		}
-	}
-	for _, id := range ids {
-		if !b.has(id) || !b.add(id) {
-			t.Errorf("%d missing after add", id)
-		}
-	}
-	for _, id := range []int64{2, 62, 65, 65534, 131072, 1<<40 + 1, 1<<40 - 1} {
-		if b.has(id) {
-			t.Errorf("%d present, never added", id)
-		}
-	}
-	if b.count() != len(ids) {
-		t.Errorf("count = %d, want %d", b.count(), len(ids))
-	}
-	if len(b.chunks) != 4 {
-		t.Errorf("%d chunks for ids in 4 ranges of 65,536", len(b.chunks))
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"strconv"
 
 	"github.com/agentsync/agent/credentials"
-	"github.com/agentsync/agent/mapping"
+	"github.com/agentsync/agent/internal/jsonpath"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/web"
 )
@@ -47,7 +47,7 @@ func (e *incompleteError) Is(target error) bool { return target == vendors.ErrIn
 // required finds the value at a configured path, which must be in the
 // response (it may hold null). key names the setting for the message.
 func (pg *pager) required(doc any, path, key string) (any, error) {
-	v, ok := mapping.Lookup(asObject(doc), path)
+	v, ok := jsonpath.Lookup(asObject(doc), path)
 	if !ok {
 		return nil, fmt.Errorf("%w: rest.%s %q is not in the response (%s)", ErrEnvelope, key, path, keysOf(doc, pg.red))
 	}
@@ -65,7 +65,7 @@ func Records(doc any, recordsPath string, red *credentials.Redactor) ([]vendors.
 		if !ok {
 			return nil, fmt.Errorf("%w: the response is %s, so rest.records_path %q cannot be in it", ErrEnvelope, describe(doc), recordsPath)
 		}
-		if v, ok = mapping.Lookup(m, recordsPath); !ok {
+		if v, ok = jsonpath.Lookup(m, recordsPath); !ok {
 			return nil, fmt.Errorf("%w: rest.records_path %q is not in the response (%s)%s", ErrEnvelope, recordsPath, keysOf(doc, red), saying(m, red))
 		}
 	}
@@ -152,7 +152,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 		}
 		return more, nil
 	case p.Type == vendors.PageNumber && p.TotalPagesPath != "":
-		count, err := strconv.Atoi(mapping.Stringify(total))
+		count, err := strconv.Atoi(jsonpath.Stringify(total))
 		if err != nil || count < 0 {
 			return false, fmt.Errorf("%w: rest.pagination.total_pages_path %q holds %s, not a page count", ErrPagination, p.TotalPagesPath, describe(total))
 		}
@@ -183,7 +183,7 @@ func (pg *pager) cursor(doc any, more bool) (string, error) {
 	case string:
 		c = x
 	case json.Number, float64:
-		c = mapping.Stringify(x)
+		c = jsonpath.Stringify(x)
 	default:
 		return "", fmt.Errorf("%w: rest.pagination.cursor_path %q holds %s, not a cursor", ErrEnvelope, p.CursorPath, describe(v))
 	}

@@ -1,4 +1,4 @@
-package mapping
+package jsonpath
 
 import (
 	"encoding/json"
@@ -100,4 +100,13 @@ func TestStringifyNoExponent(t *testing.T) {
 			t.Errorf("Stringify(%g) = %q has an exponent", f, s)
 		}
 	}
+}
+
+func decode(t testing.TB, s string) map[string]any {
+	t.Helper()
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(s), &rec); err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

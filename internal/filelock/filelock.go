@@ -1,7 +1,10 @@
-// Package lock is the per-integration run lock shared by `agent run-now`
-// and the service: an OS file lock under data_dir/locks, which the kernel
-// releases when the holder dies, so a crash never leaves a stale lock.
-package lock
+// Package filelock provides named, exclusive OS file locks under
+// data_dir/locks, which the kernel releases when the holder dies, so a
+// crash never leaves a stale lock. `agent run-now` and the service take one
+// per integration run (so they never run it twice at once), one per
+// delivery ("deliver@DESTINATION@INTEGRATION"), and the credentials
+// package one for its index.
+package filelock
 
 import (
 	"errors"
@@ -14,7 +17,7 @@ import (
 	"github.com/agentsync/agent/internal/osdir"
 )
 
-// ErrHeld means another run of the integration holds the lock.
+// ErrHeld means another holder (a run, a delivery) has the lock.
 var ErrHeld = errors.New("already running")
 
 // Lock is a held lock.
@@ -23,9 +26,10 @@ type Lock struct {
 	path string
 }
 
-// Acquire takes the lock of integration name without waiting. When another
+// Acquire takes the lock called name without waiting. When another
 // process or goroutine holds it, the error wraps ErrHeld and names the
-// holder's pid when known.
+// holder's pid when known. The message reads "integration NAME: already
+// running", which is what run-now prints for a run lock.
 func Acquire(dataDir, name string) (*Lock, error) {
 	dir := filepath.Join(dataDir, "locks")
 	if err := osdir.MkdirPrivate(dataDir); err != nil {

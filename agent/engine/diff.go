@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/agentsync/agent/agent/store"
+)
+
+func (r *run) counts(k store.Kind) *store.Counts {
+	if k == store.SaaSUser {
+		return r.rep.SaaSCounts
+	}
+	return &r.rep.Counts
+}
+
+// diffPage diffs a page's entries for every kind the mode writes.
+func (r *run) diffPage(ctx context.Context, entries []entry) ([]store.Write, []store.Seen, error) {
+	writes, seen, ok, err := r.diff(ctx, store.Person, "", entries, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.spec.Mode == ModeSaaSUsers {
+		sw, ss, _, err := r.diff(ctx, store.SaaSUser, r.spec.Application, entries, ok)
+		if err != nil {
+			return nil, nil, err
+		}
+		writes, seen = append(writes, sw...), append(seen, ss...)
+	}
+	return writes, seen, nil
+}
+
+// diff compares a page's entries of one kind with the store and returns
+// the writes, the seen marks, and which entries now exist in the store.
+// only, when non-nil, limits the entries considered (a SaaS user needs its person).
+func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []entry, only []bool) ([]store.Write, []store.Seen, []bool, error) {
+	keys := make([]string, 0, len(entries))
+	for i, e := range entries {
+		if only == nil || only[i] {
+			keys = append(keys, e.key)
+		}
+	}
+	looked, err := r.sync.Lookup(ctx, kind, app, keys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// existing[i] is entry i's stored state (keys skip the entries not in only).
+	existing := looked
+	if only != nil {
+		existing = make([]store.Existing, len(entries))
+		j := 0
+		for i := range entries {
+			if only[i] {
+				existing[i] = looked[j]
+				j++
+			}
+		}
+	}
+	pick := func(e entry) (map[string]string, string) {
+		if kind == store.SaaSUser {
+			return e.saas, "saas_user."
+		}
+		return e.person, "user."
+	}
+	// Most records are unchanged: their hash matches and their stored data
+	// is never read. The rest (changed, or a failing field to carry over)
+	// get their stored data in one more query.
+	k := kindIndex(kind)
+	var need []int64
+	for i, e := range entries {
+		ex := existing[i]
+		if (only != nil && !only[i]) || !ex.Found {
+			continue
+		}
+		if e.data[k] == nil || !ex.HasHash || ex.Hash != e.hash[k] {
+			need = append(need, ex.ID)
+		}
+	}
+	olds, err := r.sync.LookupData(ctx, kind, need)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c := r.counts(kind)
+	exists := make([]bool, len(entries))
+	var writes []store.Write
+	seen := make([]store.Seen, 0, len(keys))
+	for i, e := range entries {
+		if only != nil && !only[i] {
+			c.SkippedByPreference++
+			continue
+		}
+		fields, prefix := pick(e)
+		ex := existing[i]
+		oldData, stale := olds[ex.ID]
+		stale = stale && ex.Found
+		if stale && len(e.keep) > 0 {
+			if err := carryOver(fields, oldData, prefix, e.keep); err != nil {
+				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+			}
+		}
+		data := e.data[k]
+		if data == nil {
+			data = canonicalKeys(fields, nil, &r.keys)
+		}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID}
+		switch {
+		case !ex.Found && r.spec.Preference == UpdateOnly:
+			c.SkippedByPreference++
+			continue
+		case !ex.Found:
+			w.Create, w.Data = true, string(data)
+			w.Status = store.Active
+			if r.spec.Deactivate && !e.active {
+				w.Status = store.Inactive
+			}
+			// The record's created_run is its creation in the history
+			// (store.Changes lists it); its first values are the record's,
+			// and every later change keeps the old value. A creation needs
+			// no seen mark either: the store knows this run made it.
+			writes = append(writes, w)
+			c.Created++
+			exists[i] = true
+			continue
+		case ex.CreatedNow && r.spec.Deactivate && ex.Active != e.active:
+			// Listed again with another status: this run created it, so
+			// the end of the run will not look at it; the later listing wins now.
+			w.Status, w.Data = store.StatusOf(e.active), string(data)
+			if stale && oldData != string(data) {
+				changes, err := fieldChanges(oldData, fields)
+				if err != nil {
+					return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+				}
+				w.Changes = changes
+			}
+			w.Changes = append(w.Changes, store.FieldChange{Field: "status", Old: store.StatusOf(ex.Active), New: w.Status})
+			writes = append(writes, w)
+			c.Updated++
+		case !stale || oldData == string(data):
+			c.Unchanged++
+		case r.spec.Preference == CreateOnly:
+			c.SkippedByPreference++
+		default:
+			changes, err := fieldChanges(oldData, fields)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
+			}
+			w.Changes, w.Data = changes, string(data)
+			writes = append(writes, w)
+			c.Updated++
+		}
+		exists[i] = true
+		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Existing: ex, Active: e.active})
+	}
+	return writes, seen, exists, nil
+}
+
+// carryOver copies the stored values of the failed targets of this kind.
+func carryOver(fields map[string]string, oldData, prefix string, keep []string) error {
+	var old map[string]string
+	if err := json.Unmarshal([]byte(oldData), &old); err != nil {
+		return err
+	}
+	for _, t := range keep {
+		if name, ok := strings.CutPrefix(t, prefix); ok {
+			if v, ok := old[name]; ok {
+				fields[name] = v
+			}
+		}
+	}
+	return nil
+}
+
+func fieldChanges(oldData string, fields map[string]string) ([]store.FieldChange, error) {
+	var old map[string]string
+	if err := json.Unmarshal([]byte(oldData), &old); err != nil {
+		return nil, err
+	}
+	var out []store.FieldChange
+	for k, v := range fields {
+		if old[k] != v {
+			out = append(out, store.FieldChange{Field: k, Old: old[k], New: v})
+		}
+	}
+	for k, v := range old {
+		if _, ok := fields[k]; !ok {
+			out = append(out, store.FieldChange{Field: k, Old: v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out, nil
+}
