@@ -72,6 +72,21 @@ func credTest(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// What the credential checks read of a vendor's settings, when they have
+// it (the REST connector's do: rest.Settings).
+type (
+	// tokenEndpointer names the OAuth2 token endpoint the credential is
+	// for; ok false when the settings use none.
+	tokenEndpointer interface {
+		TokenEndpoint() (ep credentials.TokenEndpoint, ok bool)
+	}
+	// credentialKinder names the kind of credential the settings need
+	// and the setting that says so; "" when none.
+	credentialKinder interface {
+		CredentialKind() (kind credentials.Kind, setting string)
+	}
+)
+
 // tokenEndpoints are the distinct token endpoints of the integrations that
 // name credential name with auth = "oauth2_client_credentials" (a built-in
 // vendor's preset already merged into [integration.rest] by the config).
@@ -79,11 +94,14 @@ func tokenEndpoints(cfg *config.Config, name string) []credentials.TokenEndpoint
 	var out []credentials.TokenEndpoint
 	seen := map[string]bool{}
 	for _, in := range cfg.Integrations {
-		rest := in.REST.Resolved()
-		if in.Credential != name || rest.Auth != "oauth2_client_credentials" || rest.TokenURL == "" {
+		te, ok := in.Settings.(tokenEndpointer)
+		if !ok || in.Credential != name {
 			continue
 		}
-		ep := credentials.TokenEndpoint{URL: rest.TokenURL, Scopes: rest.Scopes, ClientAuth: rest.ClientAuth, Params: rest.TokenParams}
+		ep, ok := te.TokenEndpoint()
+		if !ok {
+			continue
+		}
 		key := fmt.Sprint(ep)
 		if !seen[key] {
 			seen[key] = true
@@ -130,14 +148,17 @@ func credentialWarnings(cfg *config.Config, now time.Time) []string {
 	return out
 }
 
-// kindMismatches reports integrations whose [integration.rest] auth wants
-// another kind of credential than the one stored.
+// kindMismatches reports integrations whose settings (the auth of
+// [integration.rest]) want another kind of credential than the one stored.
 func kindMismatches(cfg *config.Config, m credentials.Meta) []string {
-	want := map[string]credentials.Kind{"oauth2_client_credentials": credentials.OAuth2Client, "api_key": credentials.APIKey, "basic": credentials.Basic}
 	var out []string
 	for _, in := range cfg.Integrations {
-		if k, ok := want[in.REST.Auth]; ok && in.Credential == m.Name && m.Kind != k {
-			out = append(out, fmt.Sprintf("%s: [integration.rest] auth = %q wants a %s credential, but %s is %s", in.Name, in.REST.Auth, k, m.Name, m.Kind))
+		ck, ok := in.Settings.(credentialKinder)
+		if !ok || in.Credential != m.Name {
+			continue
+		}
+		if k, setting := ck.CredentialKind(); k != "" && m.Kind != k {
+			out = append(out, fmt.Sprintf("%s: %s wants a %s credential, but %s is %s", in.Name, setting, k, m.Name, m.Kind))
 		}
 	}
 	for _, d := range cfg.Destinations {

@@ -1,6 +1,9 @@
 // Package vendors holds what every source of users shares: the record and
-// page types, the settings a source is built from, and the registry through
-// which the core finds a vendor by name without importing it.
+// page types, what a source is built from, and the registry through which
+// the core finds a vendor by name without importing it. A vendor's own
+// table of the config ([integration.rest], [integration.file]) is the
+// vendor's: its package declares the settings type, the config decodes the
+// table into it (Vendor.NewSettings) and reports its Check problems.
 package vendors
 
 import (
@@ -57,16 +60,18 @@ type Source interface {
 	Fetch(ctx context.Context, yield func(Page) error) error
 }
 
-// Settings is what a factory gets to build a source: the integration's name,
-// the folder relative paths resolve from, and the vendor-specific tables of
-// the config.
-type Settings struct {
+// Config is what a factory gets to build a source: the integration's name,
+// the folder relative paths resolve from, and the vendor's own settings.
+type Config struct {
 	Integration string
 	Vendor      string
 	BaseDir     string // the config file's folder
 	Credential  string // keyring entry name ("" when none)
-	File        FileSettings
-	REST        RESTSettings
+	// Settings is the vendor's own table as NewSettings returned it and
+	// the config filled it; nil when the vendor reads none (or the
+	// caller built the Config by hand: a factory then treats it as an
+	// empty table).
+	Settings Settings
 	// Secrets gives the vendor its credential by name; nil when the agent
 	// has no credential store open (a vendor that needs one then fails
 	// with an error naming the credential).
@@ -78,89 +83,65 @@ type Settings struct {
 	Logger *slog.Logger
 }
 
+// Settings is a vendor's own table of the integration, decoded by the
+// config from the struct's toml tags (so its problems keep file:line:col
+// and its unknown keys get hints). Check reports the bad keys.
+type Settings interface {
+	Check() []Problem
+}
+
+// Problem is one bad key of a vendor's table.
+type Problem struct {
+	Key     string   // below the table: "users_url", "pagination.cursor_path", "http.backoff"
+	Value   string   // the value as written, for an enum
+	Allowed []string // set when the key is an enum: the values it may take
+	// Msg is what is wrong, without the key: the config writes
+	// "integration.<table>.<key> " before it, unless Whole is set.
+	Msg string
+	// Whole marks a Msg that is the whole message, in the vendor's own
+	// words (it names the key itself).
+	Whole bool
+}
+
 // SecretSource is what a vendor needs of the credential store.
 type SecretSource interface {
 	Get(ctx context.Context, name string) (credentials.Secret, error)
 }
 
-// RESTSettings is the [integration.rest] table (DESIGN.md). A zero field
-// means "the default"; Check and the rest vendor say which that is.
-type RESTSettings struct {
-	BaseURL      string            `toml:"base_url"` // relative users_url/token_url resolve from it
-	UsersURL     string            `toml:"users_url"`
-	RecordsPath  string            `toml:"records_path"`
-	Auth         string            `toml:"auth"` // none | api_key | basic | oauth2_client_credentials
-	TokenURL     string            `toml:"token_url"`
-	Scopes       []string          `toml:"scopes"`
-	ClientAuth   string            `toml:"client_auth"`  // header | body
-	TokenParams  map[string]string `toml:"token_params"` // extra token request fields (account_id, grant_type...)
-	TokenType    string            `toml:"token_type"`
-	APIKeyHeader string            `toml:"api_key_header"`
-	Pagination   Pagination        `toml:"pagination"`
-	HTTP         HTTPSettings      `toml:"http"`
-}
+// Factory builds a source. It validates its settings and reports bad ones
+// as errors that name the key.
+type Factory func(Config) (Source, error)
 
-// Pagination is the [integration.rest.pagination] table.
-type Pagination struct {
-	Type        string `toml:"type"` // none | offset_limit | page_number | cursor | link_header
-	PageSize    int    `toml:"page_size"`
-	LimitParam  string `toml:"limit_param"`
-	OffsetParam string `toml:"offset_param"`
-	PageParam   string `toml:"page_param"`
-	StartPage   int    `toml:"start_page"`
-	CursorParam string `toml:"cursor_param"`
-	CursorPath  string `toml:"cursor_path"`
-	// HasMorePath is a boolean in the body that says whether another
-	// page follows (Ironclad's has_more); TotalPagesPath the number of
-	// pages (Smartsheet's totalPages). Either is a better end signal than
-	// an empty page.
-	HasMorePath    string `toml:"has_more_path"`
-	TotalPagesPath string `toml:"total_pages_path"`
-	MaxPages       int    `toml:"max_pages"` // a runaway guard; default 100000
-}
-
-// HTTPSettings is the [integration.rest.http] table: how patient and how
-// trusting the HTTP client is. Durations are Go durations ("30s", "5m").
-type HTTPSettings struct {
-	CAFile         string `toml:"ca_file"` // extra PEM roots (a TLS-inspecting proxy); relative to the config file
-	ConnectTimeout string `toml:"connect_timeout"`
-	RequestTimeout string `toml:"request_timeout"` // one attempt, body included
-	RunTimeout     string `toml:"run_timeout"`     // the whole fetch
-	MaxResponseMB  int    `toml:"max_response_mb"` // a larger (decompressed) body fails the run
-	Attempts       int    `toml:"attempts"`        // tries per request on 429/5xx/connection errors
-	Backoff        string `toml:"backoff"`         // the first retry's wait, doubled each time, with jitter
-	MaxWait        string `toml:"max_wait"`        // ceiling of any one wait: backoff, Retry-After, pacing
-}
-
-// FileSettings is the [integration.file] table.
-type FileSettings struct {
-	Path      string `toml:"path"`
-	Format    string `toml:"format"`     // jsonl | json | csv
-	UsagePath string `toml:"usage_path"` // optional SSO usage events (JSONL) folded into last activity
-}
-
-// Factory builds a source. It validates settings and reports bad ones as
-// errors that name the key.
-type Factory func(Settings) (Source, error)
-
-// Vendor is a registered vendor: its factory and what an integration gets
-// for the keys its config leaves out.
+// Vendor is a registered vendor: its factory, its own table and what an
+// integration gets for the keys its config leaves out.
 type Vendor struct {
-	Factory  Factory
+	Factory Factory
+	// Table is the key of the integration's table the vendor reads
+	// ("rest" for [integration.rest]); "" when it reads none. Vendors
+	// that share a table (the REST templates) share its settings type.
+	Table string
+	// NewSettings returns a pointer to a fresh struct of the vendor's
+	// settings holding its preset (a template's values, merged key by
+	// key under the file's), for the config to decode Table into; nil
+	// when Table is "".
+	NewSettings func() Settings
+	// ReadBy says which vendors read Table, for the problem of a table
+	// written for another vendor ("[integration.rest] is only read when
+	// ..."); "" means `vendor = "<table>"`. The vendor named after the
+	// table speaks for it.
+	ReadBy   string
 	Defaults Defaults
 }
 
-// Defaults are a vendor's presets. The config merges them under the
-// integration's own keys: a mapping target, an [integration.rest] key or
-// the mode the admin wrote wins; the rest comes from here.
+// Defaults are a vendor's presets of the integration's common keys. The
+// config merges them under the integration's own keys: a mapping target or
+// the mode the admin wrote wins; the rest comes from here. (A preset of
+// the vendor's own table is its NewSettings.)
 type Defaults struct {
 	Mode        string            // users | users+saas_users; "" keeps the config's default
 	Application string            // the SaaS application of users+saas_users mode
 	Mapping     map[string]string // target = expression; saas_user targets only apply in users+saas_users mode
 	Active      *ActiveRule       // how "inactive at the source" is read, when the config has no [integration.active]
-	// REST is the preset of [integration.rest]; nil means the vendor
-	// reads no such table.
-	REST *RESTSettings
 }
 
 // ActiveRule is the [integration.active] table of a vendor's defaults.
@@ -191,6 +172,9 @@ func RegisterVendor(name string, v Vendor) {
 	}
 	if v.Factory == nil {
 		panic(fmt.Sprintf("vendors: %q registered without a factory", name))
+	}
+	if (v.Table == "") != (v.NewSettings == nil) {
+		panic(fmt.Sprintf("vendors: %q registered with a table but no settings, or settings but no table", name))
 	}
 	registry[name] = v
 }

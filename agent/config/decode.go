@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,17 +45,18 @@ func sortedKeys[V any](m map[string]V) []string {
 func (d *decoder) table(p path, raw map[string]any, rv reflect.Value, parent reflect.Type) {
 	fs := fields(rv.Type())
 	// A table whose struct extends itself (a destination's type owns
-	// keys of its own) decodes the keys it does not know into the
-	// extension; known lists both for the hints.
-	var ext reflect.Value
-	var efs map[string]int
+	// keys of its own, a vendor its table of an integration) decodes
+	// the keys it does not know into the extension; known lists both
+	// for the hints.
+	var ext map[string]slot
 	known, lenient := fs, false
 	if x, ok := addr(rv).(extender); ok {
-		if v, found := x.extension(raw); found {
-			ext = v.Elem()
-			efs = fields(ext.Type())
+		if e, found := x.extension(raw); found {
+			ext = e
 			known = maps.Clone(fs)
-			maps.Copy(known, efs)
+			for k := range e {
+				known[k] = -1
+			}
 		} else {
 			lenient = true
 		}
@@ -64,8 +66,8 @@ func (d *decoder) table(p path, raw map[string]any, rv reflect.Value, parent ref
 			d.value(p.with(k), raw[k], rv.Field(i), rv.Type())
 			continue
 		}
-		if j, ok := efs[k]; ok {
-			d.value(p.with(k), raw[k], ext.Field(j), ext.Type())
+		if s, ok := ext[k]; ok {
+			d.value(p.with(k), raw[k], s.v, s.in)
 			continue
 		}
 		if !lenient {
@@ -74,10 +76,35 @@ func (d *decoder) table(p path, raw map[string]any, rv reflect.Value, parent ref
 	}
 }
 
-// extender is a struct whose table carries keys of another struct, chosen
-// by the table's own values; ok false means none could be chosen.
+// extender is a struct whose table carries keys decoded elsewhere, chosen
+// by the table's own values: ext maps each such key to where it decodes.
+// ok false means none could be chosen; the table's unknown keys are then
+// not reported one by one.
 type extender interface {
-	extension(raw map[string]any) (v reflect.Value, ok bool)
+	extension(raw map[string]any) (ext map[string]slot, ok bool)
+}
+
+// slot is where a key of an extended table decodes: v, addressable, and
+// the struct type that holds it, for hints.
+type slot struct {
+	v  reflect.Value
+	in reflect.Type
+}
+
+// structSlots are the slots of the fields of the struct v (addressable),
+// by their toml tags.
+func structSlots(v reflect.Value) map[string]slot {
+	m := map[string]slot{}
+	for k, i := range fields(v.Type()) {
+		m[k] = slot{v: v.Field(i), in: v.Type()}
+	}
+	return m
+}
+
+// keyer is a struct whose table holds keys beyond its fields, whatever
+// its values (the vendors' tables of [[integration]]).
+type keyer interface {
+	extraKeys() []string
 }
 
 func (d *decoder) unknown(p path, known map[string]int, parent reflect.Type) {
@@ -102,8 +129,11 @@ func (d *decoder) unknown(p path, known map[string]int, parent reflect.Type) {
 }
 
 func hasField(t reflect.Type, k string) bool {
-	_, ok := fields(t)[k]
-	return ok
+	if _, ok := fields(t)[k]; ok {
+		return true
+	}
+	x, ok := reflect.New(t).Interface().(keyer)
+	return ok && slices.Contains(x.extraKeys(), k)
 }
 
 // tableName is "[agent]" or, under an array of tables, "[[integration]]".

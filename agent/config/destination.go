@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/agentsync/agent/destinations"
-	"github.com/agentsync/agent/vendors"
+	"github.com/agentsync/agent/internal/endpoint"
 )
 
 // maxBatchSize bounds batch_size: one request must stay a sane size.
@@ -36,7 +36,7 @@ func validateDestinations(cfg *Config, r *reporter) {
 		}
 		if d.URL == "" {
 			r.report(p, "destination.url is required")
-		} else if msg := vendors.CheckURL(d.URL); msg != "" {
+		} else if msg := endpoint.Check(d.URL); msg != "" {
 			r.report(p.with("url"), "destination.url %s", msg)
 		}
 		if d.Credential == "" && ok && d.Type != "webhook" {

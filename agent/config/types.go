@@ -62,23 +62,27 @@ type SMTP struct {
 
 // Integration is one [[integration]] table.
 type Integration struct {
-	Name                 string               `toml:"name"`
-	Vendor               string               `toml:"vendor"`
-	Credential           string               `toml:"credential"`
-	Mode                 string               `toml:"mode"` // users | users+saas_users
-	Application          string               `toml:"application"`
-	Preference           string               `toml:"preference"` // create_update | create_only | update_only
-	Deactivate           bool                 `toml:"deactivate"`
-	MaxDeactivatePercent float64              `toml:"max_deactivate_percent"`
-	ScheduleSpec         string               `toml:"schedule"` // as written; see Schedule
-	CatchUp              bool                 `toml:"catch_up"` // run a missed scheduled run when the service starts
-	Contacts             []string             `toml:"contacts"`
-	Mapping              map[string]string    `toml:"mapping"` // target = expression, as written; see CompiledMapping
-	Filter               []Filter             `toml:"filter"`  // as written; see CompiledFilters
-	Active               Active               `toml:"active"`
-	File                 vendors.FileSettings `toml:"file"`
-	Destinations         []string             `toml:"destinations"` // [[destination]] names the changes are delivered to
-	REST                 REST                 `toml:"rest"`
+	Name                 string            `toml:"name"`
+	Vendor               string            `toml:"vendor"`
+	Credential           string            `toml:"credential"`
+	Mode                 string            `toml:"mode"` // users | users+saas_users
+	Application          string            `toml:"application"`
+	Preference           string            `toml:"preference"` // create_update | create_only | update_only
+	Deactivate           bool              `toml:"deactivate"`
+	MaxDeactivatePercent float64           `toml:"max_deactivate_percent"`
+	ScheduleSpec         string            `toml:"schedule"` // as written; see Schedule
+	CatchUp              bool              `toml:"catch_up"` // run a missed scheduled run when the service starts
+	Contacts             []string          `toml:"contacts"`
+	Mapping              map[string]string `toml:"mapping"` // target = expression, as written; see CompiledMapping
+	Filter               []Filter          `toml:"filter"`  // as written; see CompiledFilters
+	Active               Active            `toml:"active"`
+	Destinations         []string          `toml:"destinations"` // [[destination]] names the changes are delivered to
+
+	// Settings is the vendor's own table ([integration.rest],
+	// [integration.file]: vendors.Vendor.Table), decoded from the same
+	// table over the vendor's preset; nil when the vendor reads none or
+	// is unknown.
+	Settings vendors.Settings `toml:"-"`
 
 	// Filled by Load.
 	Schedule        schedule.Schedule `toml:"-"`
@@ -106,15 +110,41 @@ func (d *Destination) setDefaults() { d.BatchSize = DefaultBatchSize }
 // extension gives the decoder the type's settings to decode the keys the
 // common ones leave; ok is false when the type is unknown, whose keys are
 // then not reported one by one (the type is).
-func (d *Destination) extension(raw map[string]any) (v reflect.Value, ok bool) {
+func (d *Destination) extension(raw map[string]any) (ext map[string]slot, ok bool) {
 	name, _ := raw["type"].(string)
 	t, found := destinations.Lookup(name)
 	if !found {
-		return reflect.Value{}, false
+		return nil, false
 	}
 	d.Settings = t.NewSettings()
-	return reflect.ValueOf(d.Settings), true
+	return structSlots(reflect.ValueOf(d.Settings).Elem()), true
 }
+
+// extension gives the decoder the vendors' tables: the one the
+// integration's vendor reads decodes into the vendor's own settings over
+// its preset (Settings); another vendor's table decodes into a throwaway
+// of that vendor's type, so that its keys are still checked (and
+// validateVendor says it is not read).
+func (in *Integration) extension(raw map[string]any) (ext map[string]slot, ok bool) {
+	name, _ := raw["vendor"].(string)
+	mine, _ := vendors.Describe(name)
+	ext = map[string]slot{}
+	for table, newSettings := range vendorTables() {
+		if table == mine.Table {
+			newSettings = mine.NewSettings
+		}
+		s := newSettings()
+		if table == mine.Table {
+			in.Settings = s
+		}
+		ext[table] = slot{v: reflect.ValueOf(s).Elem(), in: reflect.TypeFor[Integration]()}
+	}
+	return ext, true
+}
+
+// extraKeys are the vendors' tables, for the hints of a key written below
+// the wrong header.
+func (*Integration) extraKeys() []string { return sortedKeys(vendorTables()) }
 
 // Destination returns the destination called name.
 func (c *Config) Destination(name string) (*Destination, bool) {
@@ -142,14 +172,6 @@ type Active struct {
 	// roster's deactivatedAt).
 	InactiveWhenSet bool `toml:"inactive_when_set"`
 }
-
-// REST is the [integration.rest] table; Pagination its pagination
-// subtable. They live in package vendors, which hands them to the REST
-// vendors; Load checks the enums, the vendor the rest.
-type (
-	REST       = vendors.RESTSettings
-	Pagination = vendors.Pagination
-)
 
 // Enum values.
 const (
@@ -230,10 +252,10 @@ func (c *Config) Integration(name string) (*Integration, bool) {
 
 // Missing lists what keeps the integration in draft: MissingIdentity when
 // the mapping has neither user.username nor user.email, MissingApplication
-// when mode is users+saas_users and application is empty, and for a REST
-// vendor MissingCredential when its auth needs one and "rest.KEY" for each
-// template placeholder still unset. Empty means the integration is
-// launched.
+// when mode is users+saas_users and application is empty, and, from the
+// vendor's settings (see missingSettings), MissingCredential when its auth
+// needs one and "TABLE.KEY" (e.g. "rest.users_url") for each template
+// placeholder still unset. Empty means the integration is launched.
 func (in *Integration) Missing() []string {
 	var miss []string
 	if !in.mapped(mapping.TargetUsername) && !in.mapped(mapping.TargetEmail) {
@@ -242,7 +264,7 @@ func (in *Integration) Missing() []string {
 	if in.Mode == ModeUsersAndSaaS && in.Application == "" {
 		miss = append(miss, MissingApplication)
 	}
-	return append(miss, in.missingREST()...)
+	return append(miss, in.missingSettings()...)
 }
 
 func (in *Integration) mapped(target string) bool {
@@ -264,15 +286,14 @@ func (in *Integration) State() string {
 	return "draft"
 }
 
-// VendorSettings is what the vendor's factory gets. cfg gives the folder
+// VendorConfig is what the vendor's factory gets. cfg gives the folder
 // relative paths resolve from; it may be nil.
-func (in *Integration) VendorSettings(cfg *Config) vendors.Settings {
-	s := vendors.Settings{
+func (in *Integration) VendorConfig(cfg *Config) vendors.Config {
+	s := vendors.Config{
 		Integration: in.Name,
 		Vendor:      in.Vendor,
 		Credential:  in.Credential,
-		File:        in.File,
-		REST:        in.REST,
+		Settings:    in.Settings,
 	}
 	if cfg != nil {
 		s.BaseDir = cfg.Dir

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/schedule"
+	"github.com/agentsync/agent/internal/endpoint"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -23,7 +24,7 @@ func validate(cfg *Config, raw map[string]any, r *reporter) {
 	seen := map[string]path{}
 	for i, in := range cfg.Integrations {
 		t, _ := rawTable(raw, "integration", i)
-		validateIntegration(cfg, in, path{"integration", idx(i)}, t, seen, r)
+		validateIntegration(in, path{"integration", idx(i)}, t, seen, r)
 	}
 	validateDestinations(cfg, r)
 }
@@ -75,7 +76,7 @@ func validateSMTP(s *SMTP, r *reporter) {
 		r.report(p.with("port"), "smtp.port %d must be between 1 and 65535", s.Port)
 	}
 	if r.oneOf(p.with("security"), s.Security, "starttls", "tls", "none") &&
-		s.Security == "none" && s.Host != "" && !vendors.Loopback(s.Host) {
+		s.Security == "none" && s.Host != "" && !endpoint.Loopback(s.Host) {
 		r.report(p.with("security"), `smtp.security "none" sends mail unencrypted and is only allowed for a loopback host (localhost, 127.0.0.1, ::1), not %s`, q(s.Host))
 	}
 	if s.From != "" {
@@ -91,7 +92,7 @@ func validateSMTP(s *SMTP, r *reporter) {
 // and on the command line.
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-func validateIntegration(cfg *Config, in *Integration, p path, raw map[string]any, seen map[string]path, r *reporter) {
+func validateIntegration(in *Integration, p path, raw map[string]any, seen map[string]path, r *reporter) {
 	_, hasName := raw["name"]
 	switch {
 	case in.Name == "" && hasName:
@@ -110,8 +111,8 @@ func validateIntegration(cfg *Config, in *Integration, p path, raw map[string]an
 		}
 	}
 
-	applyVendorDefaults(in, p, raw, r)
-	validateVendor(cfg, in, p, raw, r)
+	applyVendorDefaults(in, raw)
+	validateVendor(in, p, raw, r)
 	r.oneOf(p.with("mode"), in.Mode, ModeUsers, ModeUsersAndSaaS)
 	r.oneOf(p.with("preference"), in.Preference, PrefCreateUpdate, PrefCreateOnly, PrefUpdateOnly)
 	if v := in.MaxDeactivatePercent; math.IsNaN(v) || v < 0 || v > 100 {
@@ -155,35 +156,23 @@ func validateIntegration(cfg *Config, in *Integration, p path, raw map[string]an
 	}
 }
 
-func validateVendor(cfg *Config, in *Integration, p path, raw map[string]any, r *reporter) {
+func validateVendor(in *Integration, p path, raw map[string]any, r *reporter) {
 	vp := p.with("vendor")
 	known := vendors.Names()
-	factory, ok := vendors.Lookup(in.Vendor)
+	v, ok := vendors.Describe(in.Vendor)
 	switch {
 	case in.Vendor == "":
 		r.report(vp, "integration.vendor is required (known: %s)", strings.Join(known, ", "))
 	case !ok:
 		r.report(vp, "integration.vendor %s is not a known vendor (known: %s)%s", q(in.Vendor), strings.Join(known, ", "), suggest(in.Vendor, known))
-	case in.Vendor == "file":
-		if _, err := factory(in.VendorSettings(cfg)); err != nil {
-			at := p.with("file")
-			for _, k := range []string{"path", "format", "usage_path"} {
-				if strings.Contains(err.Error(), "file."+k) && r.ix.has(at.with(k)) {
-					at = at.with(k)
-					break
-				}
-			}
-			r.report(at, "%v", err)
+	}
+	if in.Settings != nil {
+		validateSettings(in, p.with(v.Table), r)
+	}
+	for _, t := range sortedKeys(vendorTables()) {
+		if _, set := raw[t]; set && in.Vendor != "" && v.Table != t {
+			r.report(p.with(t), "[integration.%s] is only read when %s", t, readers(t))
 		}
-	}
-	if _, ok := raw["file"]; ok && in.Vendor != "file" && in.Vendor != "" {
-		r.report(p.with("file"), "[integration.file] is only read when vendor = \"file\"")
-	}
-	if _, ok := raw["rest"]; ok && in.Vendor != "" && !readsREST(in.Vendor) {
-		r.report(p.with("rest"), "[integration.rest] is only read when vendor = \"rest\" or a built-in REST vendor")
-	}
-	if readsREST(in.Vendor) {
-		validateREST(in, p, r)
 	}
 }
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -13,11 +12,11 @@ import (
 // applyVendorDefaults merges the vendor's defaults (vendors.Defaults)
 // under what the integration wrote, before anything is validated or
 // compiled: mode, application and [integration.active] when the file does
-// not set them; the default mapping's targets the file does not map
-// (saas_user targets only in users+saas_users mode); and the preset of
-// [integration.rest] key by key under the file's keys, subtables and
-// token_params included.
-func applyVendorDefaults(in *Integration, p path, raw map[string]any, r *reporter) {
+// not set them, and the default mapping's targets the file does not map
+// (saas_user targets only in users+saas_users mode). The preset of the
+// vendor's own table was merged when the table was decoded over it (see
+// Integration.extension).
+func applyVendorDefaults(in *Integration, raw map[string]any) {
 	v, ok := vendors.Describe(in.Vendor)
 	if !ok {
 		return
@@ -43,52 +42,84 @@ func applyVendorDefaults(in *Integration, p path, raw map[string]any, r *reporte
 		maps.Copy(merged, in.Mapping)
 		in.Mapping = merged
 	}
-	if d.REST != nil {
-		merged := *d.REST
-		merged.Scopes = slices.Clone(merged.Scopes)
-		merged.TokenParams = maps.Clone(merged.TokenParams)
-		if own, ok := raw["rest"].(map[string]any); ok {
-			// Decode the file's table again, over the preset. Its problems
-			// were reported by the first decoding; this one is silent.
-			quiet := &decoder{&reporter{file: r.file, ix: r.ix, bad: map[string]bool{}}}
-			quiet.table(p.with("rest"), own, reflect.ValueOf(&merged).Elem(), reflect.TypeFor[Integration]())
-		}
-		in.REST = merged
+}
+
+// vendorTables maps each table a registered vendor reads ("rest", "file")
+// to the NewSettings of the vendor named after the table, else of the
+// first, by name, that reads it.
+func vendorTables() map[string]func() vendors.Settings {
+	m := map[string]func() vendors.Settings{}
+	for t, v := range tableOwners() {
+		m[t] = v.NewSettings
 	}
+	return m
 }
 
-// readsREST reports whether the integration's vendor reads
-// [integration.rest]: the REST connector and the templates built on it.
-func readsREST(vendor string) bool {
-	v, ok := vendors.Describe(vendor)
-	return vendor == "rest" || ok && v.Defaults.REST != nil
-}
-
-// validateREST reports the problems of the merged [integration.rest] at
-// their keys (or, for a key the file does not write, at the nearest table
-// it does).
-func validateREST(in *Integration, p path, r *reporter) {
-	rp := p.with("rest")
-	for _, pr := range in.REST.Check() {
-		at := rp.with(strings.Split(pr.Key, ".")...)
-		if len(pr.Allowed) > 0 {
-			r.oneOf(at, pr.Value, pr.Allowed...)
+// tableOwners maps each table a registered vendor reads to the vendor
+// named after the table, else the first, by name, that reads it.
+func tableOwners() map[string]vendors.Vendor {
+	m := map[string]vendors.Vendor{}
+	for _, n := range vendors.Names() {
+		v, _ := vendors.Describe(n)
+		if v.Table == "" {
 			continue
 		}
-		r.report(at, "integration.rest.%s %s", pr.Key, pr.Msg)
+		if _, ok := m[v.Table]; !ok || n == v.Table {
+			m[v.Table] = v
+		}
+	}
+	return m
+}
+
+// readers says which vendors read the table, in its owner's words:
+// `vendor = "rest" or a built-in REST vendor`.
+func readers(table string) string {
+	if v := tableOwners()[table]; v.ReadBy != "" {
+		return v.ReadBy
+	}
+	return "vendor = " + `"` + table + `"`
+}
+
+// validateSettings reports the problems of the vendor's own table (the
+// preset merged) at their keys (or, for a key the file does not write, at
+// the nearest table it does).
+func validateSettings(in *Integration, tp path, r *reporter) {
+	for _, pr := range in.Settings.Check() {
+		at := tp.with(strings.Split(pr.Key, ".")...)
+		switch {
+		case len(pr.Allowed) > 0:
+			r.oneOf(at, pr.Value, pr.Allowed...)
+		case pr.Whole:
+			r.report(at, "%s", pr.Msg)
+		default:
+			r.report(at, "integration.%s.%s %s", tp[len(tp)-1], pr.Key, pr.Msg)
+		}
 	}
 }
 
-// missingREST lists what a REST integration still lacks to run: the
+// What the config reads of a vendor's settings, when they have it (the
+// REST connector's do).
+type (
+	// credentialNeeder says whether the settings need a credential to run.
+	credentialNeeder interface{ NeedsCredential() bool }
+	// placeholderer lists the keys (below the table) that still hold a
+	// template's placeholder.
+	placeholderer interface{ Placeholders() []string }
+)
+
+// missingSettings lists what the vendor's settings still lack to run: the
 // credential its auth needs, and every value its template left as a
 // placeholder (e.g. rest.users_url for GitHub's <org>).
-func (in *Integration) missingREST() []string {
+func (in *Integration) missingSettings() []string {
 	var miss []string
-	if in.REST.Resolved().Auth != vendors.AuthNone && in.Credential == "" {
+	if c, ok := in.Settings.(credentialNeeder); ok && c.NeedsCredential() && in.Credential == "" {
 		miss = append(miss, MissingCredential)
 	}
-	for _, k := range in.REST.Placeholders() {
-		miss = append(miss, "rest."+k)
+	if ph, ok := in.Settings.(placeholderer); ok {
+		v, _ := vendors.Describe(in.Vendor)
+		for _, k := range ph.Placeholders() {
+			miss = append(miss, v.Table+"."+k)
+		}
 	}
 	return miss
 }

@@ -32,7 +32,7 @@ func benchSource(b *testing.B, n int) Source {
 	}
 	w.Flush()
 	f.Close()
-	src, err := file.New(vendors.Settings{Integration: "acme", Vendor: "file", BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl"}})
+	src, err := file.New(vendors.Config{Integration: "acme", Vendor: "file", BaseDir: dir, Settings: &file.Settings{Path: "users.jsonl"}})
 	if err != nil {
 		b.Fatal(err)
 	}

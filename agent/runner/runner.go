@@ -93,7 +93,7 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	if !ok {
 		return skipped(store.OutcomeFailed, fmt.Errorf("%s: unknown vendor %q", name, in.Vendor))
 	}
-	settings := in.VendorSettings(r.Config)
+	settings := in.VendorConfig(r.Config)
 	settings.Secrets, settings.UserAgent = r.Secrets, r.UserAgent
 	settings.Logger = log.With("integration", name)
 	src, err := factory(settings)

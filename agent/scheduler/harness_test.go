@@ -28,7 +28,7 @@ var (
 )
 
 func init() {
-	vendors.Register(testVendor, func(s vendors.Settings) (vendors.Source, error) {
+	vendors.Register(testVendor, func(s vendors.Config) (vendors.Source, error) {
 		sourcesMu.Lock()
 		defer sourcesMu.Unlock()
 		src, ok := sources[s.Integration]

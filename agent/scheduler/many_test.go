@@ -26,7 +26,7 @@ var crowd struct {
 type crowdSource struct{ name string }
 
 func init() {
-	vendors.Register(crowdVendor, func(s vendors.Settings) (vendors.Source, error) {
+	vendors.Register(crowdVendor, func(s vendors.Config) (vendors.Source, error) {
 		return crowdSource{s.Integration}, nil
 	})
 }

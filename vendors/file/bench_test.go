@@ -37,7 +37,7 @@ func BenchmarkJSONL(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
 	writeIronclad(b, filepath.Join(dir, "users.jsonl"), n)
-	src, err := New(vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl"}})
+	src, err := New(vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.jsonl"}})
 	if err != nil {
 		b.Fatal(err)
 	}

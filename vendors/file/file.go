@@ -4,7 +4,7 @@
 //
 // # Settings
 //
-// The [integration.file] table (vendors.FileSettings):
+// The [integration.file] table (Settings):
 //
 //	path       = "exports/users.jsonl" # required; relative paths resolve from the config file's folder
 //	format     = "jsonl"               # jsonl | json | csv; default from the extension:
@@ -87,7 +87,7 @@ import (
 )
 
 func init() {
-	vendors.Register("file", New)
+	vendors.RegisterVendor("file", vendors.Vendor{Factory: New, Table: Table, NewSettings: newSettings})
 }
 
 // PageSize is the number of records in every page but the last.
@@ -156,30 +156,16 @@ type source struct {
 	maxLine   int
 }
 
-// New builds the file source from s.File. It reports a bad setting with an
-// error naming its key (file.path, file.format).
-func New(s vendors.Settings) (vendors.Source, error) {
-	cfg := s.File
-	name := strings.TrimSpace(cfg.Path)
-	if name == "" {
-		return nil, errors.New("file vendor: file.path is required")
+// New builds the file source from s.Settings (a *Settings). It reports a
+// bad setting with an error naming its key (file.path, file.format).
+func New(s vendors.Config) (vendors.Source, error) {
+	cfg, err := settingsOf(s)
+	if err != nil {
+		return nil, err
 	}
-	format := strings.ToLower(strings.TrimSpace(cfg.Format))
-	switch format {
-	case FormatJSONL, FormatJSON, FormatCSV:
-	case "":
-		switch strings.ToLower(filepath.Ext(name)) {
-		case ".jsonl", ".ndjson":
-			format = FormatJSONL
-		case ".json":
-			format = FormatJSON
-		case ".csv":
-			format = FormatCSV
-		default:
-			return nil, fmt.Errorf("file vendor: file.format is not set and the extension of %q does not tell it (.jsonl, .ndjson, .json, .csv): set file.format to jsonl, json or csv", name)
-		}
-	default:
-		return nil, fmt.Errorf("file vendor: file.format %q is not one of jsonl, json, csv", cfg.Format)
+	name, format, p := cfg.resolved()
+	if p != nil {
+		return nil, errors.New(p.Msg)
 	}
 	src := &source{
 		name:     name,

@@ -40,11 +40,11 @@ func records(pages []vendors.Page) []vendors.Record {
 	return out
 }
 
-func mustNew(t *testing.T, s vendors.Settings) vendors.Source {
+func mustNew(t *testing.T, s vendors.Config) vendors.Source {
 	t.Helper()
 	src, err := New(s)
 	if err != nil {
-		t.Fatalf("New(%+v): %v", s.File, err)
+		t.Fatalf("New(%+v): %v", s.Settings, err)
 	}
 	return src
 }
@@ -54,7 +54,7 @@ func TestRegistered(t *testing.T) {
 	if !ok {
 		t.Fatal(`vendor "file" is not registered`)
 	}
-	if _, err := f(vendors.Settings{File: vendors.FileSettings{Path: "x.csv"}}); err != nil {
+	if _, err := f(vendors.Config{Settings: &Settings{Path: "x.csv"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -64,30 +64,30 @@ func TestNew(t *testing.T) {
 	tests := []struct {
 		name      string
 		base      string
-		file      vendors.FileSettings
+		file      Settings
 		wantErr   string // substring; "" = no error
 		format    string
 		path      string
 		usagePath string
 	}{
-		{name: "missing path", file: vendors.FileSettings{Format: "csv"}, wantErr: "file vendor: file.path is required"},
-		{name: "blank path", file: vendors.FileSettings{Path: "  "}, wantErr: "file.path is required"},
-		{name: "jsonl by extension", base: "/etc/agent", file: vendors.FileSettings{Path: "exports/users.jsonl"}, format: "jsonl", path: filepath.Join("/etc/agent", "exports/users.jsonl")},
-		{name: "ndjson by extension", file: vendors.FileSettings{Path: "users.ndjson"}, format: "jsonl", path: "users.ndjson"},
-		{name: "json by extension", file: vendors.FileSettings{Path: "users.JSON"}, format: "json", path: "users.JSON"},
-		{name: "csv by extension", file: vendors.FileSettings{Path: "users.csv"}, format: "csv", path: "users.csv"},
-		{name: "format beats extension", file: vendors.FileSettings{Path: "users.txt", Format: "CSV"}, format: "csv", path: "users.txt"},
-		{name: "format jsonl for .json file", file: vendors.FileSettings{Path: "users.json", Format: "jsonl"}, format: "jsonl", path: "users.json"},
-		{name: "unknown extension", file: vendors.FileSettings{Path: "users.txt"}, wantErr: `file vendor: file.format is not set and the extension of "users.txt" does not tell it`},
-		{name: "no extension", file: vendors.FileSettings{Path: "users"}, wantErr: "file.format"},
-		{name: "bad format", file: vendors.FileSettings{Path: "users.csv", Format: "xml"}, wantErr: `file vendor: file.format "xml" is not one of jsonl, json, csv`},
-		{name: "absolute path kept", base: "/etc/agent", file: vendors.FileSettings{Path: abs}, format: "csv", path: abs},
-		{name: "usage path resolved", base: "/etc/agent", file: vendors.FileSettings{Path: "roster.jsonl", UsagePath: "sso/usage.jsonl"}, format: "jsonl", path: filepath.Join("/etc/agent", "roster.jsonl"), usagePath: filepath.Join("/etc/agent", "sso/usage.jsonl")},
-		{name: "missing file is fine in New", file: vendors.FileSettings{Path: "does/not/exist.jsonl"}, format: "jsonl", path: filepath.Join("does", "not", "exist.jsonl")},
+		{name: "missing path", file: Settings{Format: "csv"}, wantErr: "file vendor: file.path is required"},
+		{name: "blank path", file: Settings{Path: "  "}, wantErr: "file.path is required"},
+		{name: "jsonl by extension", base: "/etc/agent", file: Settings{Path: "exports/users.jsonl"}, format: "jsonl", path: filepath.Join("/etc/agent", "exports/users.jsonl")},
+		{name: "ndjson by extension", file: Settings{Path: "users.ndjson"}, format: "jsonl", path: "users.ndjson"},
+		{name: "json by extension", file: Settings{Path: "users.JSON"}, format: "json", path: "users.JSON"},
+		{name: "csv by extension", file: Settings{Path: "users.csv"}, format: "csv", path: "users.csv"},
+		{name: "format beats extension", file: Settings{Path: "users.txt", Format: "CSV"}, format: "csv", path: "users.txt"},
+		{name: "format jsonl for .json file", file: Settings{Path: "users.json", Format: "jsonl"}, format: "jsonl", path: "users.json"},
+		{name: "unknown extension", file: Settings{Path: "users.txt"}, wantErr: `file vendor: file.format is not set and the extension of "users.txt" does not tell it`},
+		{name: "no extension", file: Settings{Path: "users"}, wantErr: "file.format"},
+		{name: "bad format", file: Settings{Path: "users.csv", Format: "xml"}, wantErr: `file vendor: file.format "xml" is not one of jsonl, json, csv`},
+		{name: "absolute path kept", base: "/etc/agent", file: Settings{Path: abs}, format: "csv", path: abs},
+		{name: "usage path resolved", base: "/etc/agent", file: Settings{Path: "roster.jsonl", UsagePath: "sso/usage.jsonl"}, format: "jsonl", path: filepath.Join("/etc/agent", "roster.jsonl"), usagePath: filepath.Join("/etc/agent", "sso/usage.jsonl")},
+		{name: "missing file is fine in New", file: Settings{Path: "does/not/exist.jsonl"}, format: "jsonl", path: filepath.Join("does", "not", "exist.jsonl")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := New(vendors.Settings{Integration: "x", Vendor: "file", BaseDir: tt.base, File: tt.file})
+			got, err := New(vendors.Config{Integration: "x", Vendor: "file", BaseDir: tt.base, Settings: &tt.file})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("New error = %v, want it to contain %q", err, tt.wantErr)
@@ -217,7 +217,7 @@ func TestFetch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := mustNew(t, vendors.Settings{BaseDir: "testdata", File: vendors.FileSettings{Path: tt.path, Format: tt.format, UsagePath: tt.usage}})
+			src := mustNew(t, vendors.Config{BaseDir: "testdata", Settings: &Settings{Path: tt.path, Format: tt.format, UsagePath: tt.usage}})
 			pages, err := fetch(t, src)
 			if tt.wantErr != "" {
 				if err == nil {
@@ -306,7 +306,7 @@ func TestPages(t *testing.T) {
 				} else {
 					writeUsers(t, dir, format, tc.n)
 				}
-				src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users." + format}})
+				src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users." + format}})
 				pages, err := fetch(t, src)
 				if err != nil {
 					t.Fatal(err)
@@ -348,7 +348,7 @@ func TestMalformedAfterFirstPage(t *testing.T) {
 		fmt.Fprintf(&b, "{\"id\": %d}\n", i)
 	}
 	os.WriteFile(filepath.Join(dir, "users.jsonl"), []byte(b.String()), 0o644)
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.jsonl"}})
 	pages, err := fetch(t, src)
 	if len(pages) != 1 || len(pages[0].Records) != 1000 {
 		t.Errorf("got %d pages before the error, want the first page of 1000", len(pages))
@@ -368,7 +368,7 @@ func TestCancel(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			dir := t.TempDir()
 			writeUsers(t, dir, format, 3500)
-			src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users." + format}})
+			src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users." + format}})
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -403,7 +403,7 @@ func TestCancelDuringUsage(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "usage.jsonl"), []byte(b.String()), 0o644)
 	writeUsers(t, dir, "jsonl", 10)
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl", UsagePath: "usage.jsonl"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.jsonl", UsagePath: "usage.jsonl"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := src.Fetch(ctx, func(vendors.Page) error { t.Error("yield called"); return nil }); err != context.Canceled {
@@ -414,7 +414,7 @@ func TestCancelDuringUsage(t *testing.T) {
 func TestYieldError(t *testing.T) {
 	dir := t.TempDir()
 	writeUsers(t, dir, "jsonl", 2500)
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.jsonl"}})
 	stop := errors.New("store is full")
 	n := 0
 	err := src.Fetch(context.Background(), func(vendors.Page) error { n++; return stop })
@@ -429,7 +429,7 @@ func TestHugeLine(t *testing.T) {
 	content := `{"id": 1, "blob": "` + big + `"}` + "\n" + `{"id": 2}` + "\n"
 	os.WriteFile(filepath.Join(dir, "big.jsonl"), []byte(content), 0o644)
 
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "big.jsonl"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "big.jsonl"}})
 	pages, err := fetch(t, src)
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +451,7 @@ func TestHugeLine(t *testing.T) {
 
 func TestFileAppearsLater(t *testing.T) {
 	dir := t.TempDir()
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.jsonl"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.jsonl"}})
 	_, err := fetch(t, src)
 	want := "file vendor: open users.jsonl: no such file or directory"
 	if err == nil || err.Error() != want || !errors.Is(err, fs.ErrNotExist) {
@@ -471,7 +471,7 @@ func TestFileAppearsLater(t *testing.T) {
 func TestConcurrentFetch(t *testing.T) {
 	dir := t.TempDir()
 	writeUsers(t, dir, "csv", 1500)
-	src := mustNew(t, vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: "users.csv"}})
+	src := mustNew(t, vendors.Config{BaseDir: dir, Settings: &Settings{Path: "users.csv"}})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {

@@ -22,7 +22,7 @@ func fuzzFetch(t *testing.T, name, format string, data []byte) ([]vendors.Record
 	if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src, err := New(vendors.Settings{BaseDir: dir, File: vendors.FileSettings{Path: name, Format: format}})
+	src, err := New(vendors.Config{BaseDir: dir, Settings: &Settings{Path: name, Format: format}})
 	if err != nil {
 		t.Fatal(err)
 	}

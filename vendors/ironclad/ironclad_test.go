@@ -11,6 +11,7 @@ import (
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/ironclad"
 	"github.com/agentsync/agent/vendors/ironclad/simulator"
+	"github.com/agentsync/agent/vendors/rest"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
@@ -137,7 +138,7 @@ credential = "ironclad-prod"
   pagination.page_size = 2
 `)
 	in, _ := cfg.Integration("ironclad")
-	r := in.REST
+	r := in.Settings.(*rest.Settings)
 	if r.RecordsPath != "data" || r.Pagination.HasMorePath != "has_more" || r.Pagination.PageSize != 2 || r.Pagination.LimitParam != "per_page" {
 		t.Errorf("merged rest settings: %+v", r)
 	}
@@ -181,7 +182,7 @@ func TestWrongSecretNamesTheCredential(t *testing.T) {
 
 func TestTemplateRegistered(t *testing.T) {
 	v, ok := vendors.Describe(ironclad.Name)
-	if !ok || v.Defaults.REST == nil || v.Defaults.Application != "Ironclad Clickwrap" {
+	if !ok || v.NewSettings == nil || v.Defaults.Application != "Ironclad Clickwrap" {
 		t.Fatalf("%v %+v", ok, v.Defaults)
 	}
 	for _, f := range []string{"email", "locale", "name", "time_zone", "id", "verified", "verified_time"} {
@@ -195,7 +196,7 @@ func TestTemplateRegistered(t *testing.T) {
 			t.Errorf("the default mapping does not read %q", f)
 		}
 	}
-	if _, err := v.Factory(vendors.Settings{Vendor: ironclad.Name, REST: *v.Defaults.REST}); !errors.Is(err, vendors.ErrCredential) {
+	if _, err := v.Factory(vendors.Config{Vendor: ironclad.Name, Settings: v.NewSettings()}); !errors.Is(err, vendors.ErrCredential) {
 		t.Errorf("factory without a credential: %v", err)
 	}
 }

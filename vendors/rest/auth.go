@@ -95,7 +95,7 @@ func (a *oauthAuth) tokenError(err error) error {
 // before the first request.
 func (s *source) authorizer(ctx context.Context, client *http.Client, red *credentials.Redactor) (authorizer, error) {
 	r := s.rest
-	if r.Auth == vendors.AuthNone {
+	if r.Auth == AuthNone {
 		return noAuth{}, nil
 	}
 	sec, err := s.secret(ctx)
@@ -104,7 +104,7 @@ func (s *source) authorizer(ctx context.Context, client *http.Client, red *crede
 	}
 	red.AddSecret(sec)
 	switch r.Auth {
-	case vendors.AuthAPIKey:
+	case AuthAPIKey:
 		if err := s.need(sec, credentials.APIKey, sec.Token != ""); err != nil {
 			return nil, err
 		}
@@ -113,13 +113,13 @@ func (s *source) authorizer(ctx context.Context, client *http.Client, red *crede
 			v = r.TokenType + " " + sec.Token
 		}
 		return headerAuth{name: r.APIKeyHeader, value: v}, nil
-	case vendors.AuthBasic:
+	case AuthBasic:
 		if err := s.need(sec, credentials.Basic, sec.Username != "" && sec.Password != ""); err != nil {
 			return nil, err
 		}
 		v := base64.StdEncoding.EncodeToString([]byte(sec.Username + ":" + sec.Password))
 		return headerAuth{name: "Authorization", value: "Basic " + v}, nil
-	case vendors.AuthOAuth2:
+	case AuthOAuth2:
 		if err := s.need(sec, credentials.OAuth2Client, sec.ClientID != "" && sec.ClientSecret != ""); err != nil {
 			return nil, err
 		}
@@ -132,7 +132,7 @@ func (s *source) authorizer(ctx context.Context, client *http.Client, red *crede
 			// and silently retries with the secret in the body.
 			AuthStyle: oauth2.AuthStyleInHeader,
 		}
-		if r.ClientAuth == vendors.ClientAuthBody {
+		if r.ClientAuth == ClientAuthBody {
 			conf.AuthStyle = oauth2.AuthStyleInParams
 		}
 		if len(r.TokenParams) > 0 {
@@ -181,9 +181,9 @@ func refused(code int, status, host, credential, auth string) error {
 		return vendors.CredentialError("credential %q may not list users at %s (HTTP %s): check the permissions of the account or application behind it and rest.scopes", credential, host, status)
 	}
 	switch auth {
-	case vendors.AuthOAuth2:
+	case AuthOAuth2:
 		return vendors.CredentialError("credential %q was refused by %s even with a fresh token (HTTP %s): check the client ID and secret (`agent credentials test %s`) and that the API application is enabled", credential, host, status, credential)
-	case vendors.AuthAPIKey:
+	case AuthAPIKey:
 		return vendors.CredentialError("credential %q was refused by %s (HTTP %s): check the API key, rest.token_type and rest.api_key_header", credential, host, status)
 	}
 	return vendors.CredentialError("credential %q was refused by %s (HTTP %s): check the username and password", credential, host, status)

@@ -17,8 +17,8 @@ import (
 // the fetch before any request, with an error that names it.
 func TestCredentialProblems(t *testing.T) {
 	s, srv := newSim(t, vendorsim.Config{Users: 5, Auth: vendorsim.AuthOAuth2})
-	settings := vendors.Settings{Vendor: "rest", Credential: "c", REST: vendors.RESTSettings{
-		UsersURL: srv.URL + "/v1/users", RecordsPath: "data.users", Auth: vendors.AuthOAuth2, TokenURL: srv.URL + "/oauth/token"}}
+	settings := vendors.Config{Vendor: "rest", Credential: "c", Settings: &rest.Settings{
+		UsersURL: srv.URL + "/v1/users", RecordsPath: "data.users", Auth: rest.AuthOAuth2, TokenURL: srv.URL + "/oauth/token"}}
 	tests := []struct {
 		name    string
 		secrets vendors.SecretSource

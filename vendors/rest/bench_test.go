@@ -27,7 +27,7 @@ func BenchmarkFetch100k(b *testing.B) {
   pagination = { type = "cursor", cursor_path = "response_metadata.next_cursor", page_size = %d }
 `, srv.URL, size)))
 			in, _ := cfg.Integration("vendor-x")
-			s := in.VendorSettings(cfg)
+			s := in.VendorConfig(cfg)
 			s.Secrets = e.Secrets
 			factory, _ := vendors.Lookup("rest")
 			src, err := factory(s)

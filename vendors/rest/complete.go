@@ -95,9 +95,9 @@ func Records(doc any, recordsPath string, red *credentials.Redactor) ([]vendors.
 func (pg *pager) next(doc any, cur *url.URL, links []string, page, offset, n int) (*url.URL, error) {
 	p := pg.p
 	switch p.Type {
-	case vendors.PageNone:
+	case PageNone:
 		return nil, nil
-	case vendors.PageLink:
+	case PageLink:
 		return pg.link(cur, links)
 	}
 	more, err := pg.more(doc, page, n)
@@ -105,12 +105,12 @@ func (pg *pager) next(doc any, cur *url.URL, links []string, page, offset, n int
 		return nil, err
 	}
 	switch p.Type {
-	case vendors.PageOffset:
+	case PageOffset:
 		if !more {
 			return nil, nil
 		}
 		return pg.withQuery(map[string]string{p.OffsetParam: strconv.Itoa(offset + n), p.LimitParam: strconv.Itoa(p.PageSize)}), nil
-	case vendors.PageNumber:
+	case PageNumber:
 		if !more {
 			return nil, nil
 		}
@@ -130,7 +130,7 @@ func (pg *pager) next(doc any, cur *url.URL, links []string, page, offset, n int
 func (pg *pager) more(doc any, page, n int) (bool, error) {
 	p := pg.p
 	var total any
-	if p.Type == vendors.PageNumber && p.TotalPagesPath != "" {
+	if p.Type == PageNumber && p.TotalPagesPath != "" {
 		v, err := pg.required(doc, p.TotalPagesPath, "pagination.total_pages_path")
 		if err != nil {
 			return false, err
@@ -151,7 +151,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 			return false, fmt.Errorf("%w: the API says more users follow (%s is true) but sent none on this page", ErrPagination, p.HasMorePath)
 		}
 		return more, nil
-	case p.Type == vendors.PageNumber && p.TotalPagesPath != "":
+	case p.Type == PageNumber && p.TotalPagesPath != "":
 		count, err := strconv.Atoi(jsonpath.Stringify(total))
 		if err != nil || count < 0 {
 			return false, fmt.Errorf("%w: rest.pagination.total_pages_path %q holds %s, not a page count", ErrPagination, p.TotalPagesPath, describe(total))
@@ -161,7 +161,7 @@ func (pg *pager) more(doc any, page, n int) (bool, error) {
 			return false, fmt.Errorf("%w: page %d of %d is empty", ErrPagination, page, count)
 		}
 		return page < last, nil
-	case p.Type == vendors.PageCursor:
+	case p.Type == PageCursor:
 		return true, nil // the cursor decides
 	}
 	return n > 0, nil
@@ -230,7 +230,7 @@ func (pg *pager) link(cur *url.URL, values []string) (*url.URL, error) {
 // returned before (an API that ignores the offset or page parameter would
 // otherwise be read until max_pages, every user counted many times).
 func (pg *pager) repeated(recs []vendors.Record) error {
-	if len(recs) == 0 || (pg.p.Type != vendors.PageOffset && pg.p.Type != vendors.PageNumber) {
+	if len(recs) == 0 || (pg.p.Type != PageOffset && pg.p.Type != PageNumber) {
 		return nil
 	}
 	first, _ := json.Marshal(recs[0])
@@ -238,7 +238,7 @@ func (pg *pager) repeated(recs []vendors.Record) error {
 	key := "page\x00" + strconv.Itoa(len(recs)) + "\x00" + string(first) + "\x00" + string(last)
 	if pg.seen[key] {
 		return fmt.Errorf("%w: the API returned an earlier page again; does it read rest.pagination.%s?", ErrRepeated, map[string]string{
-			vendors.PageOffset: "offset_param", vendors.PageNumber: "page_param"}[pg.p.Type])
+			PageOffset: "offset_param", PageNumber: "page_param"}[pg.p.Type])
 	}
 	pg.seen[key] = true
 	return nil

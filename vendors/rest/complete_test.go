@@ -25,40 +25,40 @@ func TestCompleteness(t *testing.T) {
 	)
 	tests := []struct {
 		name       string
-		pagination vendors.Pagination
+		pagination rest.Pagination
 		pages      []string
 		users      int    // yielded
 		err        error  // nil: complete
 		want       string // in the error, after page and the sentinel
 		page       string // "page N: "
 	}{
-		{"cursor present and empty ends", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"cursor present and empty ends", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`, page2 + `,"meta":{"next":""}}`}, 2, nil, "", ""},
-		{"cursor null ends", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"cursor null ends", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`, page2 + `,"meta":{"next":null}}`}, 2, nil, "", ""},
-		{"numeric cursor goes on", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"numeric cursor goes on", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":2}}`, page2 + `,"meta":{"next":""}}`}, 2, nil, "", ""},
-		{"cursor_path absent", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.nxt"},
+		{"cursor_path absent", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.nxt"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`}, 0, rest.ErrEnvelope, `rest.pagination.cursor_path "meta.nxt" is not in the response (its top-level keys: data, meta)`, "page 1: "},
-		{"cursor_path absent on a later page", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"cursor_path absent on a later page", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`, page2 + `}`}, 1, rest.ErrEnvelope, `rest.pagination.cursor_path "meta.next" is not in the response`, "page 2: "},
-		{"cursor_path absent though has_more is false", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
+		{"cursor_path absent though has_more is false", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
 			[]string{page1 + `,"has_more":false}`}, 0, rest.ErrEnvelope, `rest.pagination.cursor_path "meta.next" is not in the response`, "page 1: "},
-		{"cursor an object", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"cursor an object", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":{"a":1}}}`}, 0, rest.ErrEnvelope, `rest.pagination.cursor_path "meta.next" holds an object, not a cursor`, "page 1: "},
-		{"repeated cursor", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"repeated cursor", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`, page2 + `,"meta":{"next":"c2"}}`}, 1, rest.ErrRepeated, `the API handed out cursor "c2" again (rest.pagination.cursor_path "meta.next")`, "page 2: "},
-		{"has_more true without a cursor", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
+		{"has_more true without a cursor", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
 			[]string{page1 + `,"meta":{"next":""},"has_more":true}`}, 0, rest.ErrPagination, `the API says more users follow (has_more is true) but gives no cursor at "meta.next"`, "page 1: "},
-		{"has_more_path absent", vendors.Pagination{Type: vendors.PageOffset, HasMorePath: "has_more"},
+		{"has_more_path absent", rest.Pagination{Type: rest.PageOffset, HasMorePath: "has_more"},
 			[]string{page1 + `}`}, 0, rest.ErrEnvelope, `rest.pagination.has_more_path "has_more" is not in the response (its top-level keys: data)`, "page 1: "},
-		{"has_more_path absent with a cursor", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
+		{"has_more_path absent with a cursor", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next", HasMorePath: "has_more"},
 			[]string{page1 + `,"meta":{"next":"c2"}}`}, 0, rest.ErrEnvelope, `rest.pagination.has_more_path "has_more" is not in the response`, "page 1: "},
-		{"total_pages_path absent", vendors.Pagination{Type: vendors.PageNumber, TotalPagesPath: "pages"},
+		{"total_pages_path absent", rest.Pagination{Type: rest.PageNumber, TotalPagesPath: "pages"},
 			[]string{page1 + `,"pages":2}`, page2 + `}`}, 1, rest.ErrEnvelope, `rest.pagination.total_pages_path "pages" is not in the response (its top-level keys: data)`, "page 2: "},
-		{"total_pages_path absent though has_more decides", vendors.Pagination{Type: vendors.PageNumber, TotalPagesPath: "pages", HasMorePath: "has_more"},
+		{"total_pages_path absent though has_more decides", rest.Pagination{Type: rest.PageNumber, TotalPagesPath: "pages", HasMorePath: "has_more"},
 			[]string{page1 + `,"has_more":false}`}, 0, rest.ErrEnvelope, `rest.pagination.total_pages_path "pages" is not in the response`, "page 1: "},
-		{"records_path absent", vendors.Pagination{Type: vendors.PageCursor, CursorPath: "meta.next"},
+		{"records_path absent", rest.Pagination{Type: rest.PageCursor, CursorPath: "meta.next"},
 			[]string{`{"data":{"members":[]},"meta":{"next":""}}`}, 0, rest.ErrEnvelope, `rest.records_path "data.users" is not in the response (its top-level keys: data, meta)`, "page 1: "},
 	}
 	for _, tc := range tests {
@@ -74,8 +74,8 @@ func TestCompleteness(t *testing.T) {
 				w.Write([]byte(tc.pages[i]))
 			}))
 			t.Cleanup(srv.Close)
-			src, err := rest.New(vendors.Settings{Vendor: "rest", REST: vendors.RESTSettings{
-				UsersURL: srv.URL + "/v1/users", RecordsPath: "data.users", Auth: vendors.AuthNone, Pagination: tc.pagination}})
+			src, err := rest.New(vendors.Config{Vendor: "rest", Settings: &rest.Settings{
+				UsersURL: srv.URL + "/v1/users", RecordsPath: "data.users", Auth: rest.AuthNone, Pagination: tc.pagination}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,7 +62,7 @@ rest.token_params.account_id = "acct-1"
 	if !in.Launched() || len(in.Mapping) != 4 || !in.CompiledMapping.Has("saas_user.last_activity") {
 		t.Errorf("launched %v (missing %v), mapping %v", in.Launched(), in.Missing(), in.Mapping)
 	}
-	r := in.VendorSettings(nil).REST
+	r := in.VendorConfig(nil).Settings.(*rest.Settings)
 	if r.UsersURL != "/v2/users" || r.Pagination.PageSize != 300 || r.TokenParams["grant_type"] != "account_credentials" || r.TokenParams["account_id"] != "acct-1" {
 		t.Errorf("rest = %+v", r)
 	}
@@ -105,16 +105,17 @@ rest.token_params.account_id = "acct-two"
 	if _, ok := one.Mapping["saas_user.last_activity"]; ok {
 		t.Error("users mode kept a saas_user default")
 	}
-	r := one.REST
+	r := one.Settings.(*rest.Settings)
 	if r.BaseURL != "https://eu.api.test.example" || r.UsersURL != "/v2/users" || r.Pagination.PageSize != 50 ||
-		r.Pagination.Type != vendors.PageCursor || r.Pagination.CursorPath != "next" || r.HTTP.Backoff != "2s" ||
+		r.Pagination.Type != rest.PageCursor || r.Pagination.CursorPath != "next" || r.HTTP.Backoff != "2s" ||
 		r.TokenParams["grant_type"] != "account_credentials" || r.TokenParams["account_id"] != "acct-eu" {
 		t.Errorf("one: rest = %+v", r)
 	}
-	if two.Application != "Other App" || two.REST.TokenParams["account_id"] != "acct-two" || two.REST.Pagination.PageSize != 300 {
-		t.Errorf("two: application %q, rest %+v", two.Application, two.REST)
+	r2 := two.Settings.(*rest.Settings)
+	if two.Application != "Other App" || r2.TokenParams["account_id"] != "acct-two" || r2.Pagination.PageSize != 300 {
+		t.Errorf("two: application %q, rest %+v", two.Application, r2)
 	}
-	if v, _ := vendors.Describe("test-template"); v.Defaults.REST.TokenParams["account_id"] != "<account-id>" {
+	if v, _ := vendors.Describe("test-template"); v.NewSettings().(*rest.Settings).TokenParams["account_id"] != "<account-id>" {
 		t.Error("an integration changed the vendor's preset")
 	}
 }

@@ -49,18 +49,18 @@ func TestCredentialsStayOnTheirOrigin(t *testing.T) {
 		pagination       string
 		want             error
 	}{
-		{"api key, redirect to another port", "/moved-away", vendors.AuthAPIKey, vendors.PageNone, web.ErrCrossOrigin},
-		{"oauth2, redirect to another port", "/moved-away", vendors.AuthOAuth2, vendors.PageNone, web.ErrCrossOrigin},
-		{"api key, next link to another port", "/linked-away", vendors.AuthAPIKey, vendors.PageLink, rest.ErrPagination},
-		{"api key, redirect within the origin", "/moved-here", vendors.AuthAPIKey, vendors.PageNone, nil},
+		{"api key, redirect to another port", "/moved-away", rest.AuthAPIKey, rest.PageNone, web.ErrCrossOrigin},
+		{"oauth2, redirect to another port", "/moved-away", rest.AuthOAuth2, rest.PageNone, web.ErrCrossOrigin},
+		{"api key, next link to another port", "/linked-away", rest.AuthAPIKey, rest.PageLink, rest.ErrPagination},
+		{"api key, redirect within the origin", "/moved-here", rest.AuthAPIKey, rest.PageNone, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			strayed.Store(0)
-			cred := map[string]string{vendors.AuthAPIKey: "key", vendors.AuthOAuth2: "oauth"}[tc.auth]
-			src, err := rest.New(vendors.Settings{Vendor: "rest", Credential: cred, Secrets: secrets(), REST: vendors.RESTSettings{
+			cred := map[string]string{rest.AuthAPIKey: "key", rest.AuthOAuth2: "oauth"}[tc.auth]
+			src, err := rest.New(vendors.Config{Vendor: "rest", Credential: cred, Secrets: secrets(), Settings: &rest.Settings{
 				UsersURL: front.URL + tc.path, RecordsPath: "data.users", Auth: tc.auth, APIKeyHeader: "X-Api-Key", TokenType: "none",
-				TokenURL: front.URL + "/oauth/token", Pagination: vendors.Pagination{Type: tc.pagination}}})
+				TokenURL: front.URL + "/oauth/token", Pagination: rest.Pagination{Type: tc.pagination}}})
 			if err != nil {
 				t.Fatal(err)
 			}

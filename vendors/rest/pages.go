@@ -66,7 +66,7 @@ func readAll(resp *http.Response) ([]byte, error) {
 
 // pager walks the pages of one fetch.
 type pager struct {
-	p           vendors.Pagination // resolved
+	p           Pagination // resolved
 	recordsPath string
 	first       *url.URL
 	red         *credentials.Redactor
@@ -74,7 +74,7 @@ type pager struct {
 	seen map[string]bool // cursors, next links or page fingerprints already met
 }
 
-func newPager(r vendors.RESTSettings, red *credentials.Redactor) (*pager, error) {
+func newPager(r Settings, red *credentials.Redactor) (*pager, error) {
 	u, err := url.Parse(r.UsersURL)
 	if err != nil {
 		return nil, fmt.Errorf("rest.users_url: %w", err)
@@ -138,11 +138,11 @@ func (pg *pager) run(ctx context.Context, g *getter, yield func(vendors.Page) er
 func (pg *pager) firstURL() *url.URL {
 	p := pg.p
 	switch p.Type {
-	case vendors.PageOffset:
+	case PageOffset:
 		return pg.withQuery(map[string]string{p.OffsetParam: "0", p.LimitParam: strconv.Itoa(p.PageSize)})
-	case vendors.PageNumber:
+	case PageNumber:
 		return pg.withQuery(map[string]string{p.PageParam: strconv.Itoa(p.StartPage), p.LimitParam: strconv.Itoa(p.PageSize)})
-	case vendors.PageCursor, vendors.PageLink:
+	case PageCursor, PageLink:
 		return pg.withQuery(map[string]string{p.LimitParam: strconv.Itoa(p.PageSize)})
 	}
 	return pg.withQuery(nil)

@@ -33,10 +33,16 @@ import (
 // Name is the generic connector's vendor name.
 const Name = "rest"
 
+// Table is the integration's table the connector and its templates read:
+// [integration.rest], decoded into Settings.
+const Table = "rest"
+
 func init() {
 	vendors.RegisterVendor(Name, vendors.Vendor{
-		Factory:  New,
-		Defaults: vendors.Defaults{REST: &vendors.RESTSettings{}},
+		Factory:     New,
+		Table:       Table,
+		NewSettings: preset(Settings{}),
+		ReadBy:      `vendor = "rest" or a built-in REST vendor`,
 	})
 }
 
@@ -45,29 +51,33 @@ func init() {
 type source struct {
 	vendor     string
 	credential string
-	rest       vendors.RESTSettings // resolved
-	limits     vendors.HTTPLimits
+	rest       Settings // resolved
+	limits     HTTPLimits
 	secrets    vendors.SecretSource
 	userAgent  string
 	log        *slog.Logger
 }
 
-// New builds the REST source from s.REST, which the config has already
-// merged with the vendor's template. Bad settings are errors naming the
-// key.
-func New(s vendors.Settings) (vendors.Source, error) {
-	if probs := s.REST.Check(); len(probs) > 0 {
+// New builds the REST source from s.Settings (a *Settings), which the
+// config has already merged with the vendor's template. Bad settings are
+// errors naming the key.
+func New(s vendors.Config) (vendors.Source, error) {
+	rs, err := settingsOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if probs := rs.Check(); len(probs) > 0 {
 		msgs := make([]string, len(probs))
 		for i, p := range probs {
-			msgs[i] = p.String()
+			msgs[i] = problemText(p)
 		}
 		return nil, errors.New(strings.Join(msgs, "; "))
 	}
-	if ph := s.REST.Placeholders(); len(ph) > 0 {
+	if ph := rs.Placeholders(); len(ph) > 0 {
 		return nil, fmt.Errorf("rest.%s still holds a placeholder of the %s template: set it in [integration.rest]", strings.Join(ph, ", rest."), s.Vendor)
 	}
-	r := s.REST.Resolved()
-	if r.Auth != vendors.AuthNone && s.Credential == "" {
+	r := rs.Resolved()
+	if r.Auth != AuthNone && s.Credential == "" {
 		return nil, vendors.CredentialError("auth = %q needs a credential: set credential = \"NAME\" in the integration and store it with `agent credentials set NAME`", r.Auth)
 	}
 	limits, _ := r.HTTP.Limits()

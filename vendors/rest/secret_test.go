@@ -64,7 +64,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		// The vendor's own log (retries, pacing), which the runner does not
 		// collect, straight from a Fetch.
 		in, _ := cfg.Integration("vendor-x")
-		settings := in.VendorSettings(cfg)
+		settings := in.VendorConfig(cfg)
 		settings.Secrets = sec
 		var vlog vendortest.Buffer
 		settings.Logger = slog.New(slog.NewJSONHandler(&vlog, &slog.HandlerOptions{Level: slog.LevelDebug}))

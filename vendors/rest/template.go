@@ -33,12 +33,12 @@ import (
 // brackets ("https://<okta-domain>/api/v1/users"): the integration stays
 // in draft until [integration.rest] sets it.
 type Template struct {
-	Vendor      string               `toml:"vendor"`
-	Mode        string               `toml:"mode"`
-	Application string               `toml:"application"`
-	Mapping     map[string]string    `toml:"mapping"`
-	Active      *vendors.ActiveRule  `toml:"active"`
-	REST        vendors.RESTSettings `toml:"rest"`
+	Vendor      string              `toml:"vendor"`
+	Mode        string              `toml:"mode"`
+	Application string              `toml:"application"`
+	Mapping     map[string]string   `toml:"mapping"`
+	Active      *vendors.ActiveRule `toml:"active"`
+	REST        Settings            `toml:"rest"`
 }
 
 // ParseTemplate reads and checks a template: unknown keys, bad REST
@@ -69,7 +69,7 @@ func ParseTemplate(data []byte) (Template, error) {
 		errs = append(errs, errors.New("mode users+saas_users needs an application"))
 	}
 	for _, p := range t.REST.Check() {
-		errs = append(errs, errors.New(p.String()))
+		errs = append(errs, errors.New(problemText(p)))
 	}
 	m, err := mapping.Compile(t.Mapping)
 	switch {
@@ -84,15 +84,14 @@ func ParseTemplate(data []byte) (Template, error) {
 	return t, nil
 }
 
-// Defaults are what the template gives an integration.
+// Defaults are what the template gives an integration's common keys; its
+// [rest] table is the preset of the vendor's Settings.
 func (t Template) Defaults() vendors.Defaults {
-	rest := t.REST
 	return vendors.Defaults{
 		Mode:        t.Mode,
 		Application: t.Application,
 		Mapping:     t.Mapping,
 		Active:      t.Active,
-		REST:        &rest,
 	}
 }
 
@@ -105,6 +104,6 @@ func RegisterTemplate(data []byte) Template {
 	if err != nil {
 		panic(err)
 	}
-	vendors.RegisterVendor(t.Vendor, vendors.Vendor{Factory: New, Defaults: t.Defaults()})
+	vendors.RegisterVendor(t.Vendor, vendors.Vendor{Factory: New, Table: Table, NewSettings: preset(t.REST), Defaults: t.Defaults()})
 	return t
 }
