@@ -1,9 +1,12 @@
 // Package vendorsim is a loopback SaaS vendor for tests and benchmarks: it
 // serves N generated users behind an OAuth2 client-credentials token
 // endpoint, in any of the REST pagination styles the agent speaks or in
-// the shape of the Ironclad Clickwrap API, with latency, an announced and
-// enforced rate limit, churn between runs and injectable faults (faults.go).
-// Users are computed from their index, so a million of them cost no memory.
+// the shape of the Ironclad Clickwrap API (ironclad.go), with latency, an
+// announced and enforced rate limit, churn between runs and injectable
+// faults (faults.go). Users are computed from their index, so a million of
+// them cost no memory. The unit tests, the benchmarks (bench/rig,
+// bench/vendorsim) and the installer's walkthrough (installer/ironcladsim)
+// all serve it.
 package vendorsim
 
 import (
@@ -19,8 +22,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/agentsync/agent/vendors/ironclad/simulator"
 )
 
 // Pagination styles of the REST shape.
@@ -38,8 +39,8 @@ const (
 	// the pagination of Config.Pagination with parameter "limit".
 	ShapeREST = "rest"
 	// ShapeIronclad: GET /v1.1/users of Ironclad Clickwrap, page and
-	// per_page, the envelope and users of vendors/ironclad/simulator
-	// (Config.Pagination is ignored; an Ironclad user has no status, so
+	// per_page, the envelope IroncladPage of IroncladUserAt (ironclad.go;
+	// Config.Pagination is ignored; an Ironclad user has no status, so
 	// Churn.Inactive does nothing).
 	ShapeIronclad = "ironclad"
 )
@@ -68,7 +69,7 @@ type Churn struct {
 type Config struct {
 	Users       int
 	Shape       string // default ShapeREST
-	MaxPageSize int    // the largest page the API serves (default 1000)
+	MaxPageSize int    // the largest page the API serves (default 1000; 100 in ShapeIronclad, as its docs advise)
 	Pagination  string // default Cursor
 	Latency     time.Duration
 	RatePerSec  int // 0 = unlimited; else announced in headers and enforced with 429
@@ -95,6 +96,15 @@ type Config struct {
 
 	TotalPages   bool // the REST page also carries "total_pages", the page count at the requested limit
 	RelativeLink bool // LinkHeader: the next link is a relative reference (path and query), followed by a rel="first" link
+
+	// ExpireTokensAfter, when > 0, makes every access token invalid after
+	// that many user pages (a token that expires mid-run: one 401, then a
+	// new token works).
+	ExpireTokensAfter int
+	// ThrottleEvery, when > 0, answers every Nth users request with 429
+	// and Retry-After: RetryAfter seconds (default 1).
+	ThrottleEvery int
+	RetryAfter    int
 }
 
 // Sim is a running simulator's handler; mount it on an httptest.Server or
@@ -102,7 +112,7 @@ type Config struct {
 type Sim struct {
 	mu     sync.Mutex
 	cfg    Config
-	tokens map[string]time.Time
+	tokens map[string]*issuedToken
 	window struct {
 		sec  int64 // the Unix second of the current window
 		used int
@@ -122,6 +132,13 @@ type Sim struct {
 	first, last atomic.Int64 // UnixNano of the first and the latest page request
 }
 
+// issuedToken is an access token handed out: when it expires, and how many
+// user pages it has read (Config.ExpireTokensAfter).
+type issuedToken struct {
+	expires time.Time
+	pages   int
+}
+
 // New returns a simulator with cfg.
 func New(cfg Config) *Sim {
 	if cfg.Shape == "" {
@@ -129,6 +146,9 @@ func New(cfg Config) *Sim {
 	}
 	if cfg.MaxPageSize == 0 {
 		cfg.MaxPageSize = 1000
+		if cfg.Shape == ShapeIronclad {
+			cfg.MaxPageSize = 100
+		}
 	}
 	if cfg.Pagination == "" {
 		cfg.Pagination = Cursor
@@ -148,7 +168,8 @@ func New(cfg Config) *Sim {
 	cfg.APIKey = cmp.Or(cfg.APIKey, "sim-api-key")
 	cfg.Username = cmp.Or(cfg.Username, "sim-user")
 	cfg.Password = cmp.Or(cfg.Password, "sim-password")
-	return &Sim{cfg: cfg, tokens: map[string]time.Time{}, faulted: map[string]bool{}}
+	cfg.RetryAfter = cmp.Or(cfg.RetryAfter, 1)
+	return &Sim{cfg: cfg, tokens: map[string]*issuedToken{}, faulted: map[string]bool{}}
 }
 
 // Set changes the knobs between runs (generation, churn, faults...) and
@@ -203,11 +224,14 @@ func (c Config) UsersPath() string {
 
 // ServeHTTP routes POST /oauth/token and GET of the users path.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := s.Config()
 	switch {
 	case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost:
 		s.token(w, r)
-	case r.URL.Path == s.Config().UsersPath() && r.Method == http.MethodGet:
+	case r.URL.Path == cfg.UsersPath() && r.Method == http.MethodGet:
 		s.users(w, r)
+	case cfg.Shape == ShapeIronclad:
+		ironcladError(w, http.StatusNotFound, "NotFoundError", "no such route")
 	default:
 		http.NotFound(w, r)
 	}
@@ -267,7 +291,7 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 	rand.Read(b[:])
 	tok := hex.EncodeToString(b[:])
 	s.mu.Lock()
-	s.tokens[tok] = time.Now().Add(cfg.TokenTTL)
+	s.tokens[tok] = &issuedToken{expires: time.Now().Add(cfg.TokenTTL)}
 	s.issued = append(s.issued, tok)
 	s.tokenForm = r.PostForm
 	s.mu.Unlock()
@@ -295,8 +319,12 @@ func (s *Sim) authorized(r *http.Request, cfg Config) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.tokens[h[len(prefix):]]
-	return ok && time.Now().Before(exp)
+	tok := s.tokens[h[len(prefix):]]
+	if tok == nil || !time.Now().Before(tok.expires) || cfg.ExpireTokensAfter > 0 && tok.pages >= cfg.ExpireTokensAfter {
+		return false
+	}
+	tok.pages++
+	return true
 }
 
 // expireTokens invalidates every token handed out so far.
@@ -306,12 +334,18 @@ func (s *Sim) expireTokens() {
 	clear(s.tokens)
 }
 
-// admit applies the rate limit: RatePerSec requests in each second of
-// the clock (windows aligned to the second, as Okta aligns its own to the
-// minute), announced in both header families (X-RateLimit-Reset as the
-// Unix time of the next window, RateLimit-Reset as the seconds until it),
-// enforced with 429 and Retry-After.
-func (s *Sim) admit(w http.ResponseWriter, cfg Config) bool {
+// admit applies Config.ThrottleEvery to the nth users request, then the
+// rate limit: RatePerSec requests in each second of the clock (windows
+// aligned to the second, as Okta aligns its own to the minute), announced
+// in both header families (X-RateLimit-Reset as the Unix time of the next
+// window, RateLimit-Reset as the seconds until it), enforced with 429 and
+// Retry-After.
+func (s *Sim) admit(w http.ResponseWriter, cfg Config, n int64) bool {
+	if cfg.ThrottleEvery > 0 && n%int64(cfg.ThrottleEvery) == 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(cfg.RetryAfter))
+		s.throttle(w, cfg)
+		return false
+	}
 	rate := cfg.RatePerSec
 	if rate <= 0 {
 		return true
@@ -347,7 +381,7 @@ func (s *Sim) admit(w http.ResponseWriter, cfg Config) bool {
 func (s *Sim) throttle(w http.ResponseWriter, cfg Config) {
 	s.Throttled.Add(1)
 	if cfg.Shape == ShapeIronclad {
-		simulator.APIError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
+		ironcladError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
 		return
 	}
 	writeJSON(w, http.StatusTooManyRequests, `{"error":"rate_limited"}`)
@@ -362,7 +396,7 @@ func refuse(w http.ResponseWriter, r *http.Request, cfg Config) {
 		if echo {
 			msg = "bad credentials: " + presented(r, cfg)
 		}
-		simulator.APIError(w, http.StatusUnauthorized, "UnauthorizedError", msg)
+		ironcladError(w, http.StatusUnauthorized, "UnauthorizedError", msg)
 		return
 	}
 	if echo {
