@@ -6,7 +6,9 @@
 // faults (faults.go). Users are computed from their index, so a million of
 // them cost no memory. The unit tests, the benchmarks (bench/rig,
 // bench/vendorsim) and the installer's walkthrough (installer/ironcladsim)
-// all serve it.
+// all serve it. A Profile (profile.go) is a smaller vendor of its own
+// shape, declared from its public docs: the tests of the REST connector's
+// templates (vendors/<name>) each declare one.
 package vendorsim
 
 import (
