@@ -18,7 +18,7 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
-	"github.com/agentsync/agent/vendors/ironclad/simulator"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
@@ -85,7 +85,7 @@ func exportLines(t *testing.T, path, name, kind string) map[string]map[string]an
 // afterwards deactivates nobody.
 func TestIroncladEndToEnd(t *testing.T) {
 	const secret = "cw-SECRET-e2e-0f1e2d3c"
-	sim := simulator.New(simulator.Config{ClientID: "cw-client", ClientSecret: secret, Users: simulator.Users(250), ExpireTokensAfter: 2})
+	sim := vendorsim.New(vendorsim.Config{Shape: vendorsim.ShapeIronclad, ClientID: "cw-client", Secret: secret, Users: 250, ExpireTokensAfter: 2})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	path := writeConfig(t, `
@@ -107,8 +107,8 @@ deactivate = true
 	if rep.Outcome != store.OutcomeSuccess || rep.Counts.Created != 250 || rep.SaaSCounts.Created != 250 {
 		t.Fatalf("run: %+v", rep)
 	}
-	if sim.PageRequests.Load() < 3 || sim.TokenRequests.Load() != 2 {
-		t.Errorf("%d page requests, %d tokens", sim.PageRequests.Load(), sim.TokenRequests.Load())
+	if sim.Requests.Load() < 3 || sim.TokenCalls.Load() != 2 {
+		t.Errorf("%d page requests, %d tokens", sim.Requests.Load(), sim.TokenCalls.Load())
 	}
 	syncTime := rep.StartedAt.UTC().Format("2006-01-02T15:04:05Z")
 	people := exportLines(t, path, "ironclad", "people")
@@ -139,7 +139,7 @@ deactivate = true
 
 	// The secret is rotated at the vendor but not here: the run fails,
 	// names the credential, and deactivates nobody.
-	sim.Set(func(c *simulator.Config) { c.ClientSecret = "rotated" })
+	sim.Set(func(c *vendorsim.Config) { c.Secret = "rotated" })
 	rep = runWithSecrets(t, path, "ironclad", secrets)
 	if rep.Outcome != store.OutcomeFailed || !strings.Contains(rep.Error, `credential "ironclad-prod" was refused`) || strings.Contains(rep.Error, secret) {
 		t.Fatalf("run with a stale secret: %+v", rep)

@@ -1,14 +1,11 @@
 package vendorsim
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"time"
-
-	"github.com/agentsync/agent/vendors/ironclad/simulator"
 )
 
 // mix is splitmix64: a cheap, well-spread hash of a user index.
@@ -124,14 +121,14 @@ func (c Config) position(q url.Values) position {
 // a page shorter than the limit without it being the last.
 func (s *Sim) users(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UnixNano()
-	s.Requests.Add(1)
+	n := s.Requests.Add(1)
 	s.first.CompareAndSwap(0, now)
 	s.last.Store(now)
 	cfg := s.Config()
 	if cfg.Latency > 0 {
 		time.Sleep(cfg.Latency)
 	}
-	if !s.admit(w, cfg) {
+	if !s.admit(w, cfg, n) {
 		return
 	}
 	if !s.authorized(r, cfg) {
@@ -230,25 +227,6 @@ func (c Config) restPage(w http.ResponseWriter, r *http.Request, q url.Values, p
 			w.Header().Set("Link", "<"+u.String()+`>; rel="next"`)
 		}
 	}
-	return b
-}
-
-// ironcladPage is the Clickwrap envelope of vendors/ironclad/simulator
-// over computed users (total_count counts the index space).
-func (c Config) ironcladPage(pos position, start, end, span int) []byte {
-	p := simulator.Page{Page: pos.page, PerPage: pos.limit, TotalCount: span, HasMore: end < span, Data: []simulator.User{}}
-	for i := start; i < end; i++ {
-		if !c.present(i) {
-			continue
-		}
-		u := simulator.UserAt(i)
-		if c.changed(i) {
-			u.Name += " v" + strconv.Itoa(c.Generation)
-		}
-		p.Data = append(p.Data, u)
-	}
-	p.Count = len(p.Data)
-	b, _ := json.Marshal(p)
 	return b
 }
 

@@ -1,26 +1,24 @@
 // Package vendorsim is a loopback SaaS vendor for tests and benchmarks: it
 // serves N generated users behind an OAuth2 client-credentials token
 // endpoint, in any of the REST pagination styles the agent speaks or in
-// the shape of the Ironclad Clickwrap API, with latency, an announced and
-// enforced rate limit, churn between runs and injectable faults (faults.go).
-// Users are computed from their index, so a million of them cost no memory.
+// the shape of the Ironclad Clickwrap API (ironclad.go), with latency, an
+// announced and enforced rate limit, churn between runs and injectable
+// faults (faults.go). Users are computed from their index, so a million of
+// them cost no memory. The unit tests, the benchmarks (bench/rig,
+// bench/vendorsim) and the installer's walkthrough (installer/ironcladsim)
+// all serve it. A Profile (profile.go) is a smaller vendor of its own
+// shape, declared from its public docs: the tests of the REST connector's
+// templates (vendors/<name>) each declare one.
 package vendorsim
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/agentsync/agent/vendors/ironclad/simulator"
 )
 
 // Pagination styles of the REST shape.
@@ -38,8 +36,8 @@ const (
 	// the pagination of Config.Pagination with parameter "limit".
 	ShapeREST = "rest"
 	// ShapeIronclad: GET /v1.1/users of Ironclad Clickwrap, page and
-	// per_page, the envelope and users of vendors/ironclad/simulator
-	// (Config.Pagination is ignored; an Ironclad user has no status, so
+	// per_page, the envelope IroncladPage of IroncladUserAt (ironclad.go;
+	// Config.Pagination is ignored; an Ironclad user has no status, so
 	// Churn.Inactive does nothing).
 	ShapeIronclad = "ironclad"
 )
@@ -68,7 +66,7 @@ type Churn struct {
 type Config struct {
 	Users       int
 	Shape       string // default ShapeREST
-	MaxPageSize int    // the largest page the API serves (default 1000)
+	MaxPageSize int    // the largest page the API serves (default 1000; 100 in ShapeIronclad, as its docs advise)
 	Pagination  string // default Cursor
 	Latency     time.Duration
 	RatePerSec  int // 0 = unlimited; else announced in headers and enforced with 429
@@ -95,6 +93,15 @@ type Config struct {
 
 	TotalPages   bool // the REST page also carries "total_pages", the page count at the requested limit
 	RelativeLink bool // LinkHeader: the next link is a relative reference (path and query), followed by a rel="first" link
+
+	// ExpireTokensAfter, when > 0, makes every access token invalid after
+	// that many user pages (a token that expires mid-run: one 401, then a
+	// new token works).
+	ExpireTokensAfter int
+	// ThrottleEvery, when > 0, answers every Nth users request with 429
+	// and Retry-After: RetryAfter seconds (default 1).
+	ThrottleEvery int
+	RetryAfter    int
 }
 
 // Sim is a running simulator's handler; mount it on an httptest.Server or
@@ -102,7 +109,7 @@ type Config struct {
 type Sim struct {
 	mu     sync.Mutex
 	cfg    Config
-	tokens map[string]time.Time
+	tokens map[string]*issuedToken
 	window struct {
 		sec  int64 // the Unix second of the current window
 		used int
@@ -122,6 +129,13 @@ type Sim struct {
 	first, last atomic.Int64 // UnixNano of the first and the latest page request
 }
 
+// issuedToken is an access token handed out: when it expires, and how many
+// user pages it has read (Config.ExpireTokensAfter).
+type issuedToken struct {
+	expires time.Time
+	pages   int
+}
+
 // New returns a simulator with cfg.
 func New(cfg Config) *Sim {
 	if cfg.Shape == "" {
@@ -129,6 +143,9 @@ func New(cfg Config) *Sim {
 	}
 	if cfg.MaxPageSize == 0 {
 		cfg.MaxPageSize = 1000
+		if cfg.Shape == ShapeIronclad {
+			cfg.MaxPageSize = 100
+		}
 	}
 	if cfg.Pagination == "" {
 		cfg.Pagination = Cursor
@@ -148,7 +165,8 @@ func New(cfg Config) *Sim {
 	cfg.APIKey = cmp.Or(cfg.APIKey, "sim-api-key")
 	cfg.Username = cmp.Or(cfg.Username, "sim-user")
 	cfg.Password = cmp.Or(cfg.Password, "sim-password")
-	return &Sim{cfg: cfg, tokens: map[string]time.Time{}, faulted: map[string]bool{}}
+	cfg.RetryAfter = cmp.Or(cfg.RetryAfter, 1)
+	return &Sim{cfg: cfg, tokens: map[string]*issuedToken{}, faulted: map[string]bool{}}
 }
 
 // Set changes the knobs between runs (generation, churn, faults...) and
@@ -203,115 +221,31 @@ func (c Config) UsersPath() string {
 
 // ServeHTTP routes POST /oauth/token and GET of the users path.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := s.Config()
 	switch {
 	case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost:
 		s.token(w, r)
-	case r.URL.Path == s.Config().UsersPath() && r.Method == http.MethodGet:
+	case r.URL.Path == cfg.UsersPath() && r.Method == http.MethodGet:
 		s.users(w, r)
+	case cfg.Shape == ShapeIronclad:
+		ironcladError(w, http.StatusNotFound, "NotFoundError", "no such route")
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-// IssuedTokens lists every access token handed out so far, in order, so
-// that tests can look for them where they must not be.
-func (s *Sim) IssuedTokens() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.issued...)
-}
-
-// TokenRequest returns the form (grant_type, scope, extra parameters and,
-// when sent there, the client's credentials) of the latest token request
-// that got a token; nil before the first.
-func (s *Sim) TokenRequest() url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.tokenForm)
-}
-
-// token implements RFC 6749 §4.4 with client authentication in the Basic
-// header or in the form body (Config.ClientAuth may insist on one).
-func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
-	s.TokenCalls.Add(1)
-	cfg := s.Config()
-	if cfg.Fault == FaultTokenDown {
-		writeJSON(w, http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`)
-		return
-	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
-		writeJSON(w, http.StatusBadRequest, `{"error":"unsupported_grant_type"}`)
-		return
-	}
-	id, secret, basic := r.BasicAuth()
-	if cfg.ClientAuth == ClientAuthHeader && !basic || cfg.ClientAuth == ClientAuthBody && basic {
-		writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"wrong client authentication method"}`)
-		return
-	}
-	if !basic {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	if id != cfg.ClientID || secret != cfg.Secret {
-		body := `{"error":"invalid_client"}`
-		if cfg.Fault == FaultEchoSecrets {
-			said := "bad client secret " + secret
-			if basic {
-				said = "got Authorization " + strconv.Quote(r.Header.Get("Authorization")) + ": " + said
-			}
-			body = errorBody("error", "invalid_client", "error_description", said)
-		}
-		writeJSON(w, http.StatusUnauthorized, body)
-		return
-	}
-	var b [16]byte
-	rand.Read(b[:])
-	tok := hex.EncodeToString(b[:])
-	s.mu.Lock()
-	s.tokens[tok] = time.Now().Add(cfg.TokenTTL)
-	s.issued = append(s.issued, tok)
-	s.tokenForm = r.PostForm
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":%d}`, tok, int(cfg.TokenTTL.Seconds())))
-}
-
-// authorized reports whether r carries the credential cfg.Auth requires.
-func (s *Sim) authorized(r *http.Request, cfg Config) bool {
-	switch cfg.Auth {
-	case AuthNone:
-		return true
-	case AuthAPIKey:
-		if cfg.APIKeyHeader != "" {
-			return r.Header.Get(cfg.APIKeyHeader) == cfg.APIKey
-		}
-		return r.Header.Get("Authorization") == "Bearer "+cfg.APIKey
-	case AuthBasic:
-		u, p, ok := r.BasicAuth()
-		return ok && u == cfg.Username && p == cfg.Password
-	}
-	const prefix = "Bearer "
-	h := r.Header.Get("Authorization")
-	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
+// admit applies Config.ThrottleEvery to the nth users request, then the
+// rate limit: RatePerSec requests in each second of the clock (windows
+// aligned to the second, as Okta aligns its own to the minute), announced
+// in both header families (X-RateLimit-Reset as the Unix time of the next
+// window, RateLimit-Reset as the seconds until it), enforced with 429 and
+// Retry-After.
+func (s *Sim) admit(w http.ResponseWriter, cfg Config, n int64) bool {
+	if cfg.ThrottleEvery > 0 && n%int64(cfg.ThrottleEvery) == 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(cfg.RetryAfter))
+		s.throttle(w, cfg)
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[h[len(prefix):]]
-	return ok && time.Now().Before(exp)
-}
-
-// expireTokens invalidates every token handed out so far.
-func (s *Sim) expireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.tokens)
-}
-
-// admit applies the rate limit: RatePerSec requests in each second of
-// the clock (windows aligned to the second, as Okta aligns its own to the
-// minute), announced in both header families (X-RateLimit-Reset as the
-// Unix time of the next window, RateLimit-Reset as the seconds until it),
-// enforced with 429 and Retry-After.
-func (s *Sim) admit(w http.ResponseWriter, cfg Config) bool {
 	rate := cfg.RatePerSec
 	if rate <= 0 {
 		return true
@@ -347,45 +281,10 @@ func (s *Sim) admit(w http.ResponseWriter, cfg Config) bool {
 func (s *Sim) throttle(w http.ResponseWriter, cfg Config) {
 	s.Throttled.Add(1)
 	if cfg.Shape == ShapeIronclad {
-		simulator.APIError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
+		ironcladError(w, http.StatusTooManyRequests, "RateLimitExceededError", "the rate limit of this period is used up")
 		return
 	}
 	writeJSON(w, http.StatusTooManyRequests, `{"error":"rate_limited"}`)
-}
-
-// refuse answers 401 in the shape's error form; under FaultEchoSecrets
-// the message quotes the credential r presented.
-func refuse(w http.ResponseWriter, r *http.Request, cfg Config) {
-	echo := cfg.Fault == FaultEchoSecrets
-	if cfg.Shape == ShapeIronclad {
-		msg := "missing, unknown or expired access token"
-		if echo {
-			msg = "bad credentials: " + presented(r, cfg)
-		}
-		simulator.APIError(w, http.StatusUnauthorized, "UnauthorizedError", msg)
-		return
-	}
-	if echo {
-		writeJSON(w, http.StatusUnauthorized, errorBody("error", "invalid_token", "message", "bad credentials: "+presented(r, cfg)))
-		return
-	}
-	writeJSON(w, http.StatusUnauthorized, `{"error":"invalid_token"}`)
-}
-
-// presented is the credential a request carries: its Authorization
-// header, and the API key header's value when that is another header.
-func presented(r *http.Request, cfg Config) string {
-	s := r.Header.Get("Authorization")
-	if h := cfg.APIKeyHeader; h != "" && http.CanonicalHeaderKey(h) != "Authorization" {
-		s += " " + r.Header.Get(h)
-	}
-	return s
-}
-
-// errorBody is a JSON object of two string members, escaped.
-func errorBody(k1, v1, k2, v2 string) string {
-	b, _ := json.Marshal(map[string]string{k1: v1, k2: v2})
-	return string(b)
 }
 
 // oneShot reports whether a one-time fault is still to be served.

@@ -6,7 +6,8 @@
 // seed's fields (Email, Locale, Name, Time Zone, User Id, Verified,
 // Verified Time) plus the tracking fields, so an integration needs only a
 // name, the vendor and a credential. README.md lists the API facts and
-// their sources; package simulator serves them for tests.
+// their sources; the Ironclad profile of internal/vendorsim serves them
+// for tests.
 package ironclad
 
 import (

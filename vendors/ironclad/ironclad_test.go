@@ -8,20 +8,20 @@ import (
 
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/vendorsim"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/ironclad"
-	"github.com/agentsync/agent/vendors/ironclad/simulator"
 	"github.com/agentsync/agent/vendors/rest"
 	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 const secret = "cw-secret-9f8e7d6c5b4a"
 
-func start(t *testing.T, users int, cfg simulator.Config) (*simulator.Sim, *httptest.Server) {
+// start serves the simulator's Ironclad profile (vendorsim.ShapeIronclad).
+func start(t *testing.T, users int, cfg vendorsim.Config) (*vendorsim.Sim, *httptest.Server) {
 	t.Helper()
-	cfg.ClientID, cfg.ClientSecret = "cw-client", secret
-	cfg.Users = simulator.Users(users)
-	sim := simulator.New(cfg)
+	cfg.Shape, cfg.ClientID, cfg.Secret, cfg.Users = vendorsim.ShapeIronclad, "cw-client", secret, users
+	sim := vendorsim.New(cfg)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return sim, srv
@@ -48,7 +48,7 @@ credential = "ironclad-prod"
 }
 
 func TestDefaultsAlone(t *testing.T) {
-	sim, srv := start(t, 250, simulator.Config{ExpireTokensAfter: 2})
+	sim, srv := start(t, 250, vendorsim.Config{ExpireTokensAfter: 2})
 	e := env(t)
 	cfg := e.Config(minimal(srv.URL))
 	in, _ := cfg.Integration("ironclad")
@@ -64,10 +64,10 @@ func TestDefaultsAlone(t *testing.T) {
 	}
 	// Three pages of at most 100; tokens expire every 2 pages, so the run
 	// got a second token after a 401 and carried on.
-	if n := sim.PageRequests.Load(); n != 4 {
+	if n := sim.Requests.Load(); n != 4 {
 		t.Errorf("%d page requests, want 3 pages + 1 refused", n)
 	}
-	if n := sim.TokenRequests.Load(); n != 2 {
+	if n := sim.TokenCalls.Load(); n != 2 {
 		t.Errorf("%d token requests, want 2 (one per expiry, not one per page)", n)
 	}
 	people := e.Records("ironclad", store.Person)
@@ -96,7 +96,7 @@ func TestDefaultsAlone(t *testing.T) {
 // TestThrottled: a 429 with Retry-After is waited out, as the Rate Limits
 // page asks, and the run completes.
 func TestThrottled(t *testing.T) {
-	sim, srv := start(t, 150, simulator.Config{ThrottleEvery: 2, RetryAfter: 1})
+	sim, srv := start(t, 150, vendorsim.Config{ThrottleEvery: 2, RetryAfter: 1})
 	e := env(t)
 	rep := e.Run(e.Config(minimal(srv.URL)), "ironclad")
 	if rep.Outcome != store.OutcomeSuccess || rep.Counts.Created != 150 || sim.Throttled.Load() == 0 {
@@ -105,7 +105,7 @@ func TestThrottled(t *testing.T) {
 }
 
 func TestUsersOnlyMode(t *testing.T) {
-	_, srv := start(t, 3, simulator.Config{})
+	_, srv := start(t, 3, vendorsim.Config{})
 	e := env(t)
 	cfg := e.Config(strings.Replace(minimal(srv.URL), `credential = "ironclad-prod"`, "credential = \"ironclad-prod\"\nmode = \"users\"", 1))
 	in, _ := cfg.Integration("ironclad")
@@ -121,7 +121,7 @@ func TestUsersOnlyMode(t *testing.T) {
 }
 
 func TestOverridesPerKey(t *testing.T) {
-	_, srv := start(t, 5, simulator.Config{})
+	_, srv := start(t, 5, vendorsim.Config{})
 	e := env(t)
 	// A regional host for the users, the token endpoint elsewhere, a
 	// smaller page and one mapping target of the admin's own.
@@ -167,7 +167,7 @@ func TestDraftWithoutCredential(t *testing.T) {
 }
 
 func TestWrongSecretNamesTheCredential(t *testing.T) {
-	_, srv := start(t, 5, simulator.Config{})
+	_, srv := start(t, 5, vendorsim.Config{})
 	e := vendortest.New(t, vendortest.Secrets{
 		"ironclad-prod": {Kind: credentials.OAuth2Client, ClientID: "cw-client", ClientSecret: "not-the-secret-4242"},
 	})

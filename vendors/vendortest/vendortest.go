@@ -2,19 +2,16 @@
 // vendors' tests: config text → config.Parse (so the vendor's defaults
 // are merged exactly as in production) → runner.Runner → a store in a
 // temporary folder, with an in-memory credential store and every log
-// line captured.
+// line captured; and Template, the one test of every template of the REST
+// connector against the simulator profile of its vendor (template.go).
 package vendortest
 
 import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +35,15 @@ func (s Secrets) Get(_ context.Context, name string) (credentials.Secret, error)
 		return credentials.Secret{}, fmt.Errorf("no credential named %q in the keyring", name)
 	}
 	return sec, nil
+}
+
+// secret is the credential "cred" of a Case's profile: the client of its token
+// endpoint or its API key, with the secret or key replaced by wrong if set.
+func (c Case) secret(wrong string) credentials.Secret {
+	if te := c.Profile.Token; te != nil {
+		return credentials.Secret{Kind: credentials.OAuth2Client, ClientID: te.ClientID, ClientSecret: cmp.Or(wrong, te.Secret)}
+	}
+	return credentials.Secret{Kind: credentials.APIKey, Token: cmp.Or(wrong, c.Profile.Key)}
 }
 
 // Env is one agent: a folder with config.toml and data/, an open store,
@@ -141,46 +147,4 @@ func (b *Buffer) String() string {
 // rest as the lines of its [integration.rest] table.
 func Integration(vendor, rest string) string {
 	return fmt.Sprintf("[[integration]]\nname = %q\nvendor = %q\ncredential = \"cred\"\ndeactivate = true\nmax_deactivate_percent = 100\n  [integration.rest]\n%s\n", vendor, vendor, rest)
-}
-
-// Page returns the part of n items that page p (1-based) of size holds,
-// as [start, end) indexes, and whether more follow.
-func Page(n, p, size int) (start, end int, more bool) {
-	start = min(max(p-1, 0)*size, n)
-	end = min(start+size, n)
-	return start, end, end < n
-}
-
-// Vendor is a loopback vendor API for a template's test: requests to Path
-// that carry the credential (Header: Value) go to Serve, with the JSON
-// content type set; anything else gets Refusal, with RefusalStatus
-// (default 401).
-type Vendor struct {
-	Path          string
-	Header, Value string
-	Refusal       string
-	RefusalStatus int
-	Serve         http.HandlerFunc
-}
-
-// Start serves v until the test ends.
-func (v Vendor) Start(t testing.TB) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		if r.URL.Path != v.Path || r.Header.Get(v.Header) != v.Value {
-			w.WriteHeader(cmp.Or(v.RefusalStatus, http.StatusUnauthorized))
-			io.WriteString(w, v.Refusal)
-			return
-		}
-		v.Serve(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// JSON writes v as the response body.
-func JSON(w http.ResponseWriter, v any) {
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-	}
 }
