@@ -19,7 +19,7 @@ import (
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 )
 
 // writeConfig writes an agent config (state in its folder's data/) with

@@ -15,9 +15,9 @@ import (
 	"github.com/agentsync/agent/credentials"
 	_ "github.com/agentsync/agent/destinations/all"
 	"github.com/agentsync/agent/internal/oomnitzasim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
 	_ "github.com/agentsync/agent/vendors/file"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // pages is a source of n generated people.

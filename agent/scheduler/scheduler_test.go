@@ -16,7 +16,7 @@ import (
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/filelock"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 )
 
 func TestScheduledTimes(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
 	_ "github.com/agentsync/agent/vendors/file"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 func noSecrets(context.Context, *config.Config) (vendors.SecretSource, func(), error) {

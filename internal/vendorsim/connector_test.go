@@ -7,8 +7,8 @@ import (
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	_ "github.com/agentsync/agent/vendors/all"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // TestEveryShapeThroughTheConnector reads the simulator with the agent's

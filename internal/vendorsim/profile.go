@@ -21,7 +21,7 @@ import (
 // endpoint, the credential it wants, how it pages, the envelope of a page
 // and the users themselves. Each template of the REST connector
 // (vendors/<name>) declares the profile of its vendor in its test, and
-// vendors/vendortest runs the template against it; the README beside it
+// internal/vendortest runs the template against it; the README beside it
 // says which page of the docs each fact comes from.
 type Profile struct {
 	Path string // the users endpoint, e.g. "/api/v1/users"

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors/github"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // profile is GET /orgs/acme/members as GitHub's REST docs describe it

@@ -9,10 +9,10 @@ import (
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/ironclad"
 	"github.com/agentsync/agent/vendors/rest"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 const secret = "cw-secret-9f8e7d6c5b4a"

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors/okta"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // profile is Okta's "List all users" as its docs describe it: the header

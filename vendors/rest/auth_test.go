@@ -8,9 +8,9 @@ import (
 
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
 	"github.com/agentsync/agent/vendors/rest"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // TestCredentialProblems: every way the credential can be unusable fails

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // BenchmarkFetch100k reads 100,000 users through the REST connector

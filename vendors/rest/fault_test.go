@@ -8,7 +8,7 @@ import (
 
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/internal/vendorsim"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 )
 
 // TestFaults runs a clean sync of 250 users, then one with a fault on the

@@ -6,7 +6,7 @@ import (
 
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 )
 
 // Distinctive credential values: tests grep logs, errors and reports for

@@ -8,7 +8,7 @@ import (
 
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/internal/vendorsim"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 )
 
 // integration is a REST integration of the test vendor at url: head holds

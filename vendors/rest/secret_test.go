@@ -12,8 +12,8 @@ import (
 
 	"github.com/agentsync/agent/credentials"
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // TestNoSecretLeaks runs good and bad syncs with every auth style, with a

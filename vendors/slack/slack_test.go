@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors/slack"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // profile is users.list as Slack's docs describe it ("users.list method",

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/internal/vendorsim"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors/smartsheet"
-	"github.com/agentsync/agent/vendors/vendortest"
 )
 
 // profile is Smartsheet's "List users" as the API 2.0 docs describe it:

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/internal/vendorsim"
-	"github.com/agentsync/agent/vendors/vendortest"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors/webex"
 )
 
