@@ -8,13 +8,12 @@ package destinations
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
+
 	"time"
 
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/registry"
 )
 
 // Kinds of records, as the webhook body and the export name them.
@@ -153,41 +152,21 @@ type Type struct {
 	CredentialKind credentials.Kind
 }
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]Type{}
-)
+var registered = registry.New[Type]("destinations")
 
 // Register adds a type under name; destination packages call it from
 // init. A second registration of a name panics.
 func Register(name string, t Type) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := registry[name]; dup {
-		panic(fmt.Sprintf("destinations: %q registered twice", name))
-	}
-	if t.New == nil || t.NewSettings == nil {
-		panic(fmt.Sprintf("destinations: %q registered without a factory or settings", name))
-	}
-	registry[name] = t
+	registered.Add(name, t, func(t Type) string {
+		if t.New == nil || t.NewSettings == nil {
+			return "without a factory or settings"
+		}
+		return ""
+	})
 }
 
 // Lookup returns the type registered under name.
-func Lookup(name string) (Type, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	t, ok := registry[name]
-	return t, ok
-}
+func Lookup(name string) (Type, bool) { return registered.Get(name) }
 
 // Names lists the registered types, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return registered.Names() }

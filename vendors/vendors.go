@@ -11,10 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
 
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/registry"
 )
 
 // Record is one user as the source gave it, decoded from JSON (or a CSV row):
@@ -151,10 +150,7 @@ type ActiveRule struct {
 	InactiveWhenSet bool     `toml:"inactive_when_set"`
 }
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]Vendor{}
-)
+var registered = registry.New[Vendor]("vendors")
 
 // Register adds a vendor without defaults under name; vendors call it
 // from init.
@@ -165,18 +161,15 @@ func Register(name string, f Factory) {
 // RegisterVendor adds a vendor with its defaults under name; vendors call
 // it from init. A second registration of a name panics.
 func RegisterVendor(name string, v Vendor) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := registry[name]; dup {
-		panic(fmt.Sprintf("vendors: %q registered twice", name))
-	}
-	if v.Factory == nil {
-		panic(fmt.Sprintf("vendors: %q registered without a factory", name))
-	}
-	if (v.Table == "") != (v.NewSettings == nil) {
-		panic(fmt.Sprintf("vendors: %q registered with a table but no settings, or settings but no table", name))
-	}
-	registry[name] = v
+	registered.Add(name, v, func(v Vendor) string {
+		switch {
+		case v.Factory == nil:
+			return "without a factory"
+		case (v.Table == "") != (v.NewSettings == nil):
+			return "with a table but no settings, or settings but no table"
+		}
+		return ""
+	})
 }
 
 // Lookup returns the factory registered under name.
@@ -187,21 +180,7 @@ func Lookup(name string) (Factory, bool) {
 
 // Describe returns the vendor registered under name, defaults included.
 // The defaults are shared: callers copy before they change them.
-func Describe(name string) (Vendor, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	v, ok := registry[name]
-	return v, ok
-}
+func Describe(name string) (Vendor, bool) { return registered.Get(name) }
 
 // Names lists the registered vendors, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return registered.Names() }
