@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,11 +31,7 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
 	full := fs.Bool("full", false, "first queue a snapshot of every record")
 	asJSON := fs.Bool("json", false, "one JSON object per integration per line")
-	names, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	cfg, err := a.loadConfig()
+	names, cfg, err := a.parseWithConfig(fs, args)
 	if err != nil {
 		return err
 	}
@@ -46,20 +41,14 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 			return usagef("integration %s has no destinations (integration.destinations in %s)", n, a.configPath)
 		}
 	}
-	names, err = a.integrations(cfg, names, delivers, "has no integration with destinations; nothing to deliver")
-	if err != nil || len(names) == 0 {
-		return err
-	}
-	w, err := a.openWork(ctx, cfg)
-	if err != nil {
+	w, names, err := a.openWork(ctx, cfg, names, delivers, "has no integration with destinations; nothing to deliver", destinations.HTTP{})
+	if w == nil {
 		return err
 	}
 	defer w.close(ctx)
-	dl := a.deliverer(cfg, w.st, w.secrets, destinations.HTTP{})
-	dl.Notifier = w.notifier
 	failed := false
 	for _, name := range names {
-		res, err := dl.Integration(ctx, name, *full)
+		res, err := w.deliverer.Integration(ctx, name, *full)
 		if err != nil {
 			return err
 		}
@@ -69,11 +58,9 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 			failed = failed || r.Err != nil
 		}
 		if *asJSON {
-			b, err := json.Marshal(map[string]any{"integration": name, "delivery": out})
-			if err != nil {
+			if err := a.printJSON(map[string]any{"integration": name, "delivery": out}); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s\n", b)
 			continue
 		}
 		printDeliveries(a.stdout, name, out)

@@ -26,26 +26,17 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("run-now", flag.ContinueOnError)
 	dry := fs.Bool("dry-run", false, "fetch and diff, write nothing")
 	asJSON := fs.Bool("json", false, "one JSON run report per line")
-	names, err := parseArgs(fs, args)
+	names, cfg, err := a.parseWithConfig(fs, args)
 	if err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	names, err = a.integrations(cfg, names, (*config.Integration).Launched, "has no launched integration; nothing to run")
-	if err != nil || len(names) == 0 {
-		return err
-	}
-	w, err := a.openWork(ctx, cfg)
-	if err != nil {
+	w, names, err := a.openWork(ctx, cfg, names, (*config.Integration).Launched, "has no launched integration; nothing to run",
+		destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
+	if w == nil {
 		return err
 	}
 	defer w.close(ctx)
-	dl := a.deliverer(cfg, w.st, w.secrets, destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
-	dl.Notifier = w.notifier
-	r := &runner.Runner{Config: cfg, Store: w.st, Logger: w.logger, Secrets: w.secrets, UserAgent: "agent/" + version, Notifier: w.notifier, Deliverer: dl}
+	r := &runner.Runner{Config: cfg, Store: w.st, Logger: w.logger, Secrets: w.secrets, UserAgent: "agent/" + version, Notifier: w.notifier, Deliverer: w.deliverer}
 
 	failed := false
 	for _, name := range names {
@@ -67,11 +58,9 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			failed = failed || d.Error != ""
 		}
 		if *asJSON {
-			b, err := json.Marshal(rep)
-			if err != nil {
+			if err := a.printJSON(rep); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s\n", b)
 			continue
 		}
 		if runErr != nil && errors.Is(runErr, runner.ErrDraft) {
@@ -88,30 +77,38 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 }
 
 // work is what run-now and deliver hold while they work: the store, the
-// keyring, and a notifier that remembers the e-mails it queued, sent by
-// close before the command exits.
+// keyring, a deliverer, and a notifier that remembers the e-mails it
+// queued, sent by close before the command exits.
 type work struct {
-	a        *app
-	cfg      *config.Config
-	st       *store.Store
-	secrets  vendors.SecretSource
-	logger   *slog.Logger
-	notifier *notify.Notifier
+	a         *app
+	cfg       *config.Config
+	st        *store.Store
+	secrets   vendors.SecretSource
+	logger    *slog.Logger
+	notifier  *notify.Notifier
+	deliverer *deliver.Deliverer
 
 	mu       sync.Mutex
 	queued   []int64
 	closeKey func()
 }
 
-func (a *app) openWork(ctx context.Context, cfg *config.Config) (*work, error) {
+// openWork picks the integrations (the named ones, else those that want;
+// none: said on stderr and a nil work) and opens what they need; h is the
+// deliveries' retry policy. A nil work comes with the error to return.
+func (a *app) openWork(ctx context.Context, cfg *config.Config, names []string, want func(*config.Integration) bool, none string, h destinations.HTTP) (*work, []string, error) {
+	names, err := a.integrations(cfg, names, want, none)
+	if err != nil || len(names) == 0 {
+		return nil, nil, err
+	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	secrets, closeSecrets, err := openSecrets(ctx, cfg)
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	w := &work{a: a, cfg: cfg, st: st, secrets: secrets, logger: a.logger(cfg), closeKey: closeSecrets}
 	w.notifier = &notify.Notifier{Config: cfg, Store: st, Logger: w.logger, Queued: func(id int64) {
@@ -119,7 +116,19 @@ func (a *app) openWork(ctx context.Context, cfg *config.Config) (*work, error) {
 		w.queued = append(w.queued, id)
 		w.mu.Unlock()
 	}}
-	return w, nil
+	w.deliverer = a.deliverer(cfg, st, secrets, h)
+	w.deliverer.Notifier = w.notifier
+	return w, names, nil
+}
+
+// printJSON writes v as one line of JSON.
+func (a *app) printJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s\n", b)
+	return nil
 }
 
 // close sends the queued e-mails, then closes the keyring and the store.
@@ -215,6 +224,16 @@ func countsText(c store.Counts) string {
 		}
 	}
 	return s
+}
+
+// parseWithConfig parses a command's flags and names, then loads the config.
+func (a *app) parseWithConfig(fs *flag.FlagSet, args []string) ([]string, *config.Config, error) {
+	names, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := a.loadConfig()
+	return names, cfg, err
 }
 
 // integrations checks the named integrations exist, or, when none is

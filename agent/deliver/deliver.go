@@ -44,6 +44,8 @@ type Deliverer struct {
 	// bounded effort).
 	HTTP destinations.HTTP
 	Now  func() time.Time
+
+	once sync.Once
 }
 
 // Result is one destination's outcome for one integration.
@@ -97,22 +99,22 @@ func (d *Deliverer) now() time.Time {
 	return time.Now()
 }
 
-func (d *Deliverer) log() *slog.Logger {
-	if d.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return d.Logger
-}
-
-func (d *Deliverer) notifier() *notify.Notifier {
-	if d.Notifier != nil {
-		return d.Notifier
-	}
-	return &notify.Notifier{Config: d.Config, Store: d.Store, Logger: d.Logger}
+// init fills what was left unset: a logger that discards, a notifier
+// writing to the store's inbox.
+func (d *Deliverer) init() {
+	d.once.Do(func() {
+		if d.Logger == nil {
+			d.Logger = slog.New(slog.DiscardHandler)
+		}
+		if d.Notifier == nil {
+			d.Notifier = &notify.Notifier{Config: d.Config, Store: d.Store, Logger: d.Logger}
+		}
+	})
 }
 
 // build makes the destination; red learns the secrets it reads.
 func (d *Deliverer) build(dc *config.Destination, red destinations.Redactor) (destinations.Destination, error) {
+	d.init()
 	t, ok := destinations.Lookup(dc.Type)
 	if !ok {
 		return nil, fmt.Errorf("destination %s: unknown type %q", dc.Name, dc.Type)
@@ -120,7 +122,7 @@ func (d *Deliverer) build(dc *config.Destination, red destinations.Redactor) (de
 	return t.New(destinations.Config{
 		Name: dc.Name, URL: dc.URL, Credential: dc.Credential, BatchSize: dc.BatchSize, Settings: dc.Settings,
 		Secrets: d.Secrets, UserAgent: d.UserAgent, Version: d.Version, Redactor: red, HTTP: d.HTTP,
-		Logger: d.log().With("destination", dc.Name),
+		Logger: d.Logger.With("destination", dc.Name),
 	})
 }
 
@@ -139,7 +141,8 @@ func (d *Deliverer) Check(ctx context.Context, dc *config.Destination) error {
 }
 
 func (d *Deliverer) pair(ctx context.Context, in *config.Integration, dc *config.Destination, full bool) (res Result) {
-	log := d.log().With("integration", in.Name, "destination", dc.Name)
+	d.init()
+	log := d.Logger.With("integration", in.Name, "destination", dc.Name)
 	fail := func(err error) Result {
 		res.Err, res.Error = err, err.Error()
 		return res
@@ -190,11 +193,11 @@ func (d *Deliverer) pair(ctx context.Context, in *config.Integration, dc *config
 		if since, ferr := d.Store.DeliveryFailed(context.WithoutCancel(ctx), dc.Name, in.Name, msg, now); ferr != nil {
 			log.Error("recording the failed delivery failed", "error", ferr)
 		} else if now.Sub(since) >= FailingAfter {
-			d.notifier().DeliveryFailing(ctx, in.Name, dc.Name, since, msg)
+			d.Notifier.DeliveryFailing(ctx, in.Name, dc.Name, since, msg)
 		}
 	} else {
 		log.Info("delivered", "records", j.sent, "batches", j.number, "snapshot", st.Snapshot)
-		d.notifier().DeliveryRecovered(ctx, in.Name, dc.Name, d.now())
+		d.Notifier.DeliveryRecovered(ctx, in.Name, dc.Name, d.now())
 	}
 	if n, qerr := d.queued(ctx, in, dc.Name, j.wants); qerr == nil {
 		res.Queued = n
