@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,7 +203,7 @@ func (d *Daemon) generation(cfg *config.Config, hash string) *generation {
 		m = &notify.Mailer{SMTP: cfg.SMTP, Secrets: d.secrets}
 	}
 	d.delivery.SetMailer(m)
-	dl := &deliver.Deliverer{Config: cfg, Store: d.st, Secrets: d.secrets, Logger: d.log, UserAgent: d.UserAgent, Version: d.UserAgent, Notifier: n}
+	dl := &deliver.Deliverer{Config: cfg, Store: d.st, Secrets: d.secrets, Logger: d.log, UserAgent: d.UserAgent, Version: strings.TrimPrefix(d.UserAgent, "agent/"), Notifier: n}
 	return &generation{cfg: cfg, hash: hash, loadedAt: d.Clock.Now(), runner: &runner.Runner{
 		Config: cfg, Store: d.st, Logger: d.log, Secrets: d.secrets, UserAgent: d.UserAgent, Notifier: n, Deliverer: dl,
 	}}
