@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	_ "github.com/agentsync/agent/vendors/file"
@@ -68,15 +67,7 @@ schedule = "manual"
   [integration.file]
   path = %q
 `, dir, users, users)
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st := openDir(t, dir, toml)
 	t.Setenv("AGENT_KEYRING_PASSPHRASE", "credstate-test")
 	creds := credentials.Open(credentials.Options{Backend: "file", DataDir: dir})
 	set := func(expires time.Time) {
