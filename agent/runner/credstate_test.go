@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,32 +41,9 @@ func TestStatusFollowsCredentialExpiryAndNotifiesOnce(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users.jsonl")
-	toml := fmt.Sprintf(`[agent]
-data_dir = %q
-[keyring]
-backend = "file"
-[[integration]]
-name = "a"
-vendor = "file"
-credential = "shared"
-contacts = ["ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-[[integration]]
-name = "b"
-vendor = "file"
-credential = "shared"
-contacts = ["sec@example.com", "ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-`, dir, users, users)
-	cfg, st := openDir(t, dir, toml)
+	cfg, st := openDir(t, dir, "[keyring]\nbackend = \"file\"\n",
+		fileIntegration("a", users, `credential = "shared"`, `contacts = ["ops@example.com"]`),
+		fileIntegration("b", users, `credential = "shared"`, `contacts = ["sec@example.com", "ops@example.com"]`))
 	t.Setenv("AGENT_KEYRING_PASSPHRASE", "credstate-test")
 	creds := credentials.Open(credentials.Options{Backend: "file", DataDir: dir})
 	set := func(expires time.Time) {

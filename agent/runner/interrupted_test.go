@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,18 +23,7 @@ func TestRunTellsOfTheInterruptedRun(t *testing.T) {
 	if err := os.WriteFile(users, []byte(`{"email": "a@example.com"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, st := openDir(t, dir, fmt.Sprintf(`[agent]
-data_dir = %q
-[[integration]]
-name = "acme"
-vendor = "file"
-contacts = ["ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-`, dir, users))
+	cfg, st := openDir(t, dir, fileIntegration("acme", users, `contacts = ["ops@example.com"]`))
 	if err := st.StartRun(ctx, store.Run{ID: "r1", Integration: "acme", Trigger: engine.TriggerSchedule, StartedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
