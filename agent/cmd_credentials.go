@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -215,8 +214,7 @@ func credList(ctx context.Context, a *app, args []string) error {
 	}
 	now := time.Now()
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		for _, m := range metas {
+		return jsonLines(a.stdout, metas, func(m credentials.Meta) any {
 			obj := map[string]any{"name": m.Name, "stored": m.Kind != "", "used_by": usedBy(cfg, m.Name)}
 			if m.Kind != "" {
 				obj["kind"], obj["backend"], obj["created"], obj["rotated"], obj["expiry"] = m.Kind, m.Backend, m.Created, m.Rotated, m.Expiry(now)
@@ -225,11 +223,8 @@ func credList(ctx context.Context, a *app, args []string) error {
 					obj["expires_at"] = m.ExpiresAt
 				}
 			}
-			if err := enc.Encode(obj); err != nil {
-				return err
-			}
-		}
-		return nil
+			return obj
+		})
 	}
 	if len(metas) == 0 {
 		fmt.Fprintf(a.stdout, "no credentials (store one with: agent credentials set NAME)\n")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +28,18 @@ type runJSON struct {
 	Error       string        `json:"error"`
 	Counts      store.Counts  `json:"counts"`
 	SaaSCounts  *store.Counts `json:"saas_counts,omitempty"`
+}
+
+// jsonLines writes items to w as JSON, one a line, each as line renders
+// it.
+func jsonLines[T any](w io.Writer, items []T, line func(T) any) error {
+	enc := json.NewEncoder(w)
+	for _, it := range items {
+		if err := enc.Encode(line(it)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func toRunJSON(r *store.Run) *runJSON {
@@ -162,13 +175,7 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		for i := range runs {
-			if err := enc.Encode(toRunJSON(&runs[i])); err != nil {
-				return err
-			}
-		}
-		return nil
+		return jsonLines(a.stdout, runs, func(r store.Run) any { return toRunJSON(&r) })
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STARTED\tINTEGRATION\tTRIGGER\tOUTCOME\tDURATION\tFETCHED\tCREATED\tUPDATED\tDEACTIVATED\tREACTIVATED\tERROR")
@@ -205,15 +212,10 @@ func cmdNotifications(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
-		for _, n := range ns {
-			obj := map[string]any{"id": n.ID, "created_at": n.CreatedAt.UTC(), "integration": n.Integration, "event": n.Event,
+		return jsonLines(a.stdout, ns, func(n store.Notification) any {
+			return map[string]any{"id": n.ID, "created_at": n.CreatedAt.UTC(), "integration": n.Integration, "event": n.Event,
 				"subject": n.Subject, "body": n.Body, "recipients": n.Recipients, "email_status": n.EmailStatus, "email_error": n.EmailError}
-			if err := enc.Encode(obj); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	}
 	if len(ns) == 0 {
 		fmt.Fprintln(a.stdout, "no notifications")

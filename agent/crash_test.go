@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -153,4 +154,49 @@ func TestKilledMidRunThenRerun(t *testing.T) {
 			t.Errorf("%s: %d runs recorded as interrupted, want %d: %s", ph.name, n, i+1, runs)
 		}
 	}
+}
+
+// TestDeliveredAfterAKill: the agent is killed after the run committed and
+// before delivery finished (the tenant hangs); the service's next start
+// delivers the queue.
+func TestDeliveredAfterAKill(t *testing.T) {
+	bin := agentBinary(t)
+	a := newTenantAgent(t, "")
+	a.tenant.SetLatency(time.Hour)
+	cmd := exec.Command(bin, "--config", a.cfg, "run-now", "people")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, out, _ := a.cli(nil, "runs", "--json", "people")
+		if strings.Contains(out, `"outcome":"success"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the run did not commit: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if n := a.tenant.UserCount(); n != 0 {
+		t.Fatalf("the tenant got %d users before the kill", n)
+	}
+	a.tenant.SetLatency(0)
+	svc := exec.Command(bin, "--config", a.cfg, "run")
+	var logs bytes.Buffer
+	svc.Stderr = &logs
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { svc.Process.Signal(syscall.SIGTERM); svc.Wait() }()
+	for a.tenant.UserCount() != 10 {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("the service did not deliver the queue; its log:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.tenantMatchesExport()
 }

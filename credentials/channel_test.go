@@ -26,11 +26,16 @@ func shortDir(t *testing.T) string {
 	return d
 }
 
-func TestChannelEndToEnd(t *testing.T) {
-	dir := shortDir(t)
+// channelStore opens a file store in a fresh shortDir and returns it, the
+// folder and the address of the channel's socket there.
+func channelStore(t *testing.T) (st *Store, dir, addr string) {
+	dir = shortDir(t)
 	t.Setenv("AGENT_KEYRING_PASSPHRASE", "channel-test-passphrase")
-	st := Open(Options{Backend: "file", DataDir: dir})
-	addr := SocketPath(dir)
+	return Open(Options{Backend: "file", DataDir: dir}), dir, SocketPath(dir)
+}
+
+func TestChannelEndToEnd(t *testing.T) {
+	st, dir, addr := channelStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	l, err := Listen(addr)
@@ -177,10 +182,7 @@ func errString(err error) string {
 // request past the documented 64 KiB gets a clear "too large", from the
 // client before it sends and from the service if it is sent anyway.
 func TestChannelLargeSecret(t *testing.T) {
-	dir := shortDir(t)
-	t.Setenv("AGENT_KEYRING_PASSPHRASE", "channel-test-passphrase")
-	st := Open(Options{Backend: "file", DataDir: dir})
-	addr := SocketPath(dir)
+	st, _, addr := channelStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go ListenAndServe(ctx, st, addr)

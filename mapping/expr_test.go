@@ -178,6 +178,17 @@ var testEnv = Env{
 	SyncTime:       time.Date(2024, 1, 2, 3, 4, 5, 6789, time.FixedZone("CET", 3600)),
 }
 
+// eval parses expr, failing t if it does not parse, and evaluates it on
+// rec in testEnv.
+func eval(t *testing.T, expr string, rec map[string]any) (string, error) {
+	t.Helper()
+	e, err := Parse(expr)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", expr, err)
+	}
+	return e.Eval(rec, testEnv)
+}
+
 func TestEval(t *testing.T) {
 	rec := decode(t, testRecord)
 	tests := []struct {
@@ -273,11 +284,7 @@ func TestEval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := Parse(tt.expr)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tt.expr, err)
-			}
-			got, err := e.Eval(rec, testEnv)
+			got, err := eval(t, tt.expr, rec)
 			if err != nil {
 				t.Fatalf("Eval(%q): %v", tt.expr, err)
 			}
@@ -305,11 +312,7 @@ func TestEvalErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := Parse(tt.expr)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tt.expr, err)
-			}
-			got, err := e.Eval(rec, testEnv)
+			got, err := eval(t, tt.expr, rec)
 			if err == nil {
 				t.Fatalf("Eval(%q) = %q, want an error", tt.expr, got)
 			}

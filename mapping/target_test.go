@@ -64,6 +64,16 @@ func TestFieldLists(t *testing.T) {
 	}
 }
 
+// mustCompile compiles exprs, failing t on an error.
+func mustCompile(t testing.TB, exprs map[string]string) *Mapping {
+	t.Helper()
+	m, err := Compile(exprs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func TestCompileCollectsAllErrors(t *testing.T) {
 	_, err := Compile(map[string]string{
 		"user.emial":        "email",
@@ -104,7 +114,7 @@ func TestCompileCollectsAllErrors(t *testing.T) {
 }
 
 func TestMapping(t *testing.T) {
-	m, err := Compile(map[string]string{
+	m := mustCompile(t, map[string]string{
 		"user.email":                      "email | trim | lower",
 		"user.full_name":                  `"{first} {last}"`,
 		"user.verified_at":                "nope | time",
@@ -112,9 +122,6 @@ func TestMapping(t *testing.T) {
 		"user.custom.connector_sync_time": "$sync_time",
 		"saas_user.last_activity":         "ms | time",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var targets []string
 	for _, f := range m.Fields {
 		targets = append(targets, f.Target)
@@ -160,14 +167,11 @@ func TestMapping(t *testing.T) {
 }
 
 func TestApplyErrorsNameTheTarget(t *testing.T) {
-	m, err := Compile(map[string]string{
+	m := mustCompile(t, map[string]string{
 		"user.verified":    "maybe | bool",
 		"user.verified_at": "junk | time",
 		"user.email":       "email",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := m.Apply(decode(t, testRecord), testEnv)
 	if err == nil {
 		t.Fatalf("Apply = %v, want an error", got)
@@ -194,14 +198,11 @@ func TestEmptyMapping(t *testing.T) {
 }
 
 func TestApplyConcurrent(t *testing.T) {
-	m, err := Compile(map[string]string{
+	m := mustCompile(t, map[string]string{
 		"user.email":      "email | trim | lower",
 		"user.first_name": "rev | split_name(first)",
 		"user.verified":   "yes | bool",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := decode(t, testRecord)
 	done := make(chan map[string]string)
 	for range 8 {

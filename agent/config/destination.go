@@ -16,18 +16,7 @@ func validateDestinations(cfg *Config, r *reporter) {
 	seen := map[string]path{}
 	for i, d := range cfg.Destinations {
 		p := path{"destination", idx(i)}
-		switch {
-		case d.Name == "":
-			r.report(p, "destination.name is required")
-		case !validName.MatchString(d.Name):
-			r.report(p.with("name"), "destination.name %s must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", q(d.Name))
-		default:
-			if first, dup := seen[strings.ToLower(d.Name)]; dup {
-				r.report(p.with("name"), "destination.name %s is already used by the destination at line %d", q(d.Name), r.ix.pos(first).Line)
-			} else {
-				seen[strings.ToLower(d.Name)] = p.with("name")
-			}
-		}
+		r.name(p, "destination", d.Name, seen)
 		t, ok := destinations.Lookup(d.Type)
 		if d.Type == "" {
 			r.report(p, "destination.type is required (one of %s)", strings.Join(destinations.Names(), ", "))

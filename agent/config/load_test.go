@@ -184,19 +184,12 @@ func TestLikeTheLibrary(t *testing.T) {
 		}
 		// The library leaves the vendors' tables undecoded; decode each
 		// with it into the settings our decoder chose (see
-		// Integration.extension), and list what it left of them.
+		// Integration.vendorSettings), and list what it left of them.
 		var vendorUndecoded []string
 		for i, in := range lib.Integrations {
 			it, _ := rawTable(raw, "integration", i)
 			v, _ := vendors.Describe(in.Vendor)
-			for table, newSettings := range vendorTables() {
-				if table == v.Table {
-					newSettings = v.NewSettings
-				}
-				s := newSettings()
-				if table == v.Table {
-					in.Settings = s
-				}
+			for table, s := range in.vendorSettings(v) {
 				sub, ok := it[table].(map[string]any)
 				if !ok {
 					continue

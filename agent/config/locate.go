@@ -212,48 +212,40 @@ func (sc *scanner) value(p path) {
 	case sc.peek() == '\'':
 		sc.literalString()
 	case sc.peek() == '[':
-		sc.i++
-		for n := 0; ; n++ {
-			sc.skipBlank()
-			if sc.eof() || sc.peek() == ']' {
-				break
-			}
-			start := sc.i
-			sc.record(p.with(idx(n)), start)
+		sc.elements(']', func(n int) {
+			sc.record(p.with(idx(n)), sc.i)
 			sc.value(p.with(idx(n)))
-			sc.skipBlank()
-			if sc.peek() == ',' {
-				sc.i++
-			} else if sc.i == start {
-				sc.i++
-			}
-		}
-		if sc.peek() == ']' {
-			sc.i++
-		}
+		})
 	case sc.peek() == '{':
-		sc.i++
-		for {
-			sc.skipBlank()
-			if sc.eof() || sc.peek() == '}' {
-				break
-			}
-			start := sc.i
-			sc.keyval(p)
-			sc.skipBlank()
-			if sc.peek() == ',' {
-				sc.i++
-			} else if sc.i == start {
-				sc.i++
-			}
-		}
-		if sc.peek() == '}' {
-			sc.i++
-		}
+		sc.elements('}', func(int) { sc.keyval(p) })
 	default: // number, bool, date-time (which may hold a space)
 		for !sc.eof() && !strings.ContainsRune(",]}#\r\n", rune(sc.peek())) {
 			sc.i++
 		}
+	}
+}
+
+// elements skips the open bracket at sc.i and reads the comma-separated
+// elements up to the closing one with each, passing the element's index.
+// An element each cannot read is skipped a byte at a time.
+func (sc *scanner) elements(closing byte, each func(n int)) {
+	sc.i++
+	for n := 0; ; n++ {
+		sc.skipBlank()
+		if sc.eof() || sc.peek() == closing {
+			break
+		}
+		start := sc.i
+		each(n)
+		sc.skipBlank()
+		if sc.peek() == ',' {
+			sc.i++
+		} else if sc.i == start {
+			sc.i++
+		}
+	}
+	if sc.peek() == closing {
+		sc.i++
 	}
 }
 

@@ -129,17 +129,27 @@ func (in *Integration) extension(raw map[string]any) (ext map[string]slot, ok bo
 	name, _ := raw["vendor"].(string)
 	mine, _ := vendors.Describe(name)
 	ext = map[string]slot{}
-	for table, newSettings := range vendorTables() {
-		if table == mine.Table {
-			newSettings = mine.NewSettings
-		}
-		s := newSettings()
-		if table == mine.Table {
-			in.Settings = s
-		}
+	for table, s := range in.vendorSettings(mine) {
 		ext[table] = slot{v: reflect.ValueOf(s).Elem(), in: reflect.TypeFor[Integration]()}
 	}
 	return ext, true
+}
+
+// vendorSettings returns fresh settings for each of the vendors' tables:
+// the table of the integration's vendor, mine, gets the vendor's own
+// (over its preset), which become in.Settings; another vendor's table
+// gets a throwaway of that vendor's type.
+func (in *Integration) vendorSettings(mine vendors.Vendor) map[string]vendors.Settings {
+	m := map[string]vendors.Settings{}
+	for table, newSettings := range vendorTables() {
+		if table == mine.Table {
+			in.Settings = mine.NewSettings()
+			m[table] = in.Settings
+		} else {
+			m[table] = newSettings()
+		}
+	}
+	return m
 }
 
 // extraKeys are the vendors' tables, for the hints of a key written below

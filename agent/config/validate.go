@@ -92,23 +92,30 @@ func validateSMTP(s *SMTP, r *reporter) {
 // and on the command line.
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-func validateIntegration(in *Integration, p path, raw map[string]any, seen map[string]path, r *reporter) {
-	_, hasName := raw["name"]
+// name checks the name of the [[table]] entry at p: present, of the valid
+// shape and not already in seen, which it then joins. Names become file
+// names, so "Acme" and "acme" clash: they would share files on Windows and
+// macOS.
+func (r *reporter) name(p path, table, name string, seen map[string]path) {
 	switch {
-	case in.Name == "" && hasName:
-		r.report(p.with("name"), "integration.name must not be empty")
-	case in.Name == "":
-		r.report(p, "integration.name is required")
-	case !validName.MatchString(in.Name):
-		r.report(p.with("name"), "integration.name %s must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", q(in.Name))
+	case name == "":
+		r.report(p, "%s.name is required", table)
+	case !validName.MatchString(name):
+		r.report(p.with("name"), "%s.name %s must start with a letter or digit and hold only letters, digits, '.', '_' and '-'", table, q(name))
 	default:
-		// Names become file names: "Acme" and "acme" would share files on
-		// Windows and macOS.
-		if first, dup := seen[strings.ToLower(in.Name)]; dup {
-			r.report(p.with("name"), "integration.name %s is already used by the integration at line %d", q(in.Name), r.ix.pos(first).Line)
+		if first, dup := seen[strings.ToLower(name)]; dup {
+			r.report(p.with("name"), "%s.name %s is already used by the %s at line %d", table, q(name), table, r.ix.pos(first).Line)
 		} else {
-			seen[strings.ToLower(in.Name)] = p.with("name")
+			seen[strings.ToLower(name)] = p.with("name")
 		}
+	}
+}
+
+func validateIntegration(in *Integration, p path, raw map[string]any, seen map[string]path, r *reporter) {
+	if _, hasName := raw["name"]; in.Name == "" && hasName {
+		r.report(p.with("name"), "integration.name must not be empty")
+	} else {
+		r.name(p, "integration", in.Name, seen)
 	}
 
 	applyVendorDefaults(in, raw)

@@ -2,12 +2,10 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
 	_ "github.com/agentsync/agent/vendors/file"
@@ -43,40 +41,9 @@ func TestStatusFollowsCredentialExpiryAndNotifiesOnce(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users.jsonl")
-	toml := fmt.Sprintf(`[agent]
-data_dir = %q
-[keyring]
-backend = "file"
-[[integration]]
-name = "a"
-vendor = "file"
-credential = "shared"
-contacts = ["ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-[[integration]]
-name = "b"
-vendor = "file"
-credential = "shared"
-contacts = ["sec@example.com", "ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-`, dir, users, users)
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st := openDir(t, dir, "[keyring]\nbackend = \"file\"\n",
+		fileIntegration("a", users, `credential = "shared"`, `contacts = ["ops@example.com"]`),
+		fileIntegration("b", users, `credential = "shared"`, `contacts = ["sec@example.com", "ops@example.com"]`))
 	t.Setenv("AGENT_KEYRING_PASSPHRASE", "credstate-test")
 	creds := credentials.Open(credentials.Options{Backend: "file", DataDir: dir})
 	set := func(expires time.Time) {

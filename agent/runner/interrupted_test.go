@@ -2,14 +2,12 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/store"
@@ -25,26 +23,7 @@ func TestRunTellsOfTheInterruptedRun(t *testing.T) {
 	if err := os.WriteFile(users, []byte(`{"email": "a@example.com"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(filepath.Join(dir, "config.toml"), []byte(fmt.Sprintf(`[agent]
-data_dir = %q
-[[integration]]
-name = "acme"
-vendor = "file"
-contacts = ["ops@example.com"]
-schedule = "manual"
-  [integration.mapping]
-  "user.email" = "email"
-  [integration.file]
-  path = %q
-`, dir, users)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	cfg, st := openDir(t, dir, fileIntegration("acme", users, `contacts = ["ops@example.com"]`))
 	if err := st.StartRun(ctx, store.Run{ID: "r1", Integration: "acme", Trigger: engine.TriggerSchedule, StartedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -123,10 +123,39 @@ func at(t testing.TB, s string) time.Time {
 	return v
 }
 
+// step is one case of Next or Prev: the run of spec in the zone loc next
+// after from (for Prev: the last at or before it), want "" for the zero
+// time; times as "2006-01-02 15:04 -0700".
+type step struct {
+	name, spec, loc, from, want string
+}
+
+// testSteps runs tests through f, the method Next or Prev: both answer in
+// loc.
+func testSteps(t *testing.T, method string, f func(Schedule, time.Time, *time.Location) time.Time, tests []step) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := mustLoc(t, tt.loc)
+			got := f(MustParse(tt.spec), at(t, tt.from), loc)
+			if tt.want == "" {
+				if !got.IsZero() {
+					t.Fatalf("%s = %v, want zero", method, got)
+				}
+				return
+			}
+			want := at(t, tt.want)
+			if !got.Equal(want) {
+				t.Fatalf("%s %s(%s) = %s, want %s", tt.spec, method, tt.from, got, want.In(loc))
+			}
+			if got.Location() != loc {
+				t.Fatalf("%s returned a time in %v, want %v", method, got.Location(), loc)
+			}
+		})
+	}
+}
+
 func TestNext(t *testing.T) {
-	tests := []struct {
-		name, spec, loc, after, want string // times as "2006-01-02 15:04 -0700"
-	}{
+	testSteps(t, "Next", Schedule.Next, []step{
 		{"daily later today", "daily 23:00", "UTC", "2025-06-01 10:00 +0000", "2025-06-01 23:00 +0000"},
 		{"daily tomorrow", "daily 23:00", "UTC", "2025-06-01 23:00 +0000", "2025-06-02 23:00 +0000"},
 		{"daily in zone", "daily 23:00", "Europe/Paris", "2025-06-01 21:00 +0000", "2025-06-02 23:00 +0200"},
@@ -164,33 +193,11 @@ func TestNext(t *testing.T) {
 		{"cron leap day", "cron 0 0 29 2 *", "UTC", "2025-03-01 00:00 +0000", "2028-02-29 00:00 +0000"},
 
 		{"manual", "manual", "UTC", "2025-06-01 00:00 +0000", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := MustParse(tt.spec)
-			loc := mustLoc(t, tt.loc)
-			got := s.Next(at(t, tt.after), loc)
-			if tt.want == "" {
-				if !got.IsZero() {
-					t.Fatalf("Next = %v, want zero", got)
-				}
-				return
-			}
-			want := at(t, tt.want)
-			if !got.Equal(want) {
-				t.Fatalf("%s Next(%s) = %s, want %s", tt.spec, tt.after, got, want.In(loc))
-			}
-			if got.Location() != loc {
-				t.Fatalf("Next returned a time in %v, want %v", got.Location(), loc)
-			}
-		})
-	}
+	})
 }
 
 func TestPrev(t *testing.T) {
-	tests := []struct {
-		name, spec, loc, at, want string
-	}{
+	testSteps(t, "Prev", Schedule.Prev, []step{
 		{"daily earlier today", "daily 09:00", "UTC", "2025-06-01 10:00 +0000", "2025-06-01 09:00 +0000"},
 		{"daily at the run", "daily 09:00", "UTC", "2025-06-01 09:00 +0000", "2025-06-01 09:00 +0000"},
 		{"daily yesterday", "daily 23:00", "UTC", "2025-06-01 10:00 +0000", "2025-05-31 23:00 +0000"},
@@ -202,22 +209,7 @@ func TestPrev(t *testing.T) {
 		{"cron yearly", "cron @yearly", "UTC", "2025-06-01 00:00 +0000", "2025-01-01 00:00 +0000"},
 		{"cron beyond window", "cron 0 0 29 2 *", "UTC", "2025-06-01 00:00 +0000", ""},
 		{"manual", "manual", "UTC", "2025-06-01 00:00 +0000", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			loc := mustLoc(t, tt.loc)
-			got := MustParse(tt.spec).Prev(at(t, tt.at), loc)
-			if tt.want == "" {
-				if !got.IsZero() {
-					t.Fatalf("Prev = %v, want zero", got)
-				}
-				return
-			}
-			if want := at(t, tt.want); !got.Equal(want) {
-				t.Fatalf("%s Prev(%s) = %s, want %s", tt.spec, tt.at, got, want.In(loc))
-			}
-		})
-	}
+	})
 }
 
 // TestDSTDays walks whole local days across transitions and checks that

@@ -15,6 +15,7 @@ import (
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/vendortest"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -86,17 +87,9 @@ func integration(name, spec string, extra ...string) string {
 // with the fake clock at start; the scheduler is made by start.
 func newHarness(t *testing.T, tz string, start time.Time, maxParallel int, integrations ...string) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	src := fmt.Sprintf("[agent]\ndata_dir = %q\ntime_zone = %q\nmax_parallel_runs = %d\n\n%s", dir, tz, maxParallel, strings.Join(integrations, ""))
-	cfg, err := config.Parse("config.toml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	e := vendortest.New(t, nil)
+	cfg := e.Config(fmt.Sprintf("[agent]\ndata_dir = \"data\"\ntime_zone = %q\nmax_parallel_runs = %d\n\n%s", tz, maxParallel, strings.Join(integrations, "")))
+	st := e.Store
 	h := &harness{t: t, clock: clockwork.NewFakeClockAt(start), cfg: cfg, st: st,
 		fetches: make(chan fetch, 100), ticks: make(chan string, 100)}
 	h.r = &runner.Runner{Config: cfg, Store: st, Notifier: &notify.Notifier{Config: cfg, Store: st}}

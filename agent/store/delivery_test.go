@@ -7,24 +7,22 @@ import (
 	"time"
 )
 
-func openTest(t *testing.T) *Store {
+// openWithEmail opens a store holding one e-mail to send and returns the
+// store and the e-mail's id.
+func openWithEmail(t *testing.T) (*Store, int64) {
 	t.Helper()
-	st, err := Open(context.Background(), t.TempDir())
+	st := openTest(t)
+	id, err := st.AddNotification(context.Background(), Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"ops@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return st, id
 }
 
 func TestEmailRetryStates(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st, id := openWithEmail(t)
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	id, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"ops@example.com"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "config_invalid", Subject: "inbox only"}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +164,8 @@ func TestPendingEmailsLimitSkipsWaitingOnes(t *testing.T) {
 // message cannot be claimed.
 func TestClaimEmail(t *testing.T) {
 	ctx := context.Background()
-	st := openTest(t)
+	st, id := openWithEmail(t)
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	id, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"ops@example.com"}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, step := range []struct {
 		name   string
 		before func()

@@ -13,6 +13,17 @@ import (
 	"time"
 )
 
+// openTest opens a store in a fresh folder, closed when t ends.
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "nested", "data")
@@ -76,11 +87,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 func TestRunsRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	for i, outcome := range []string{OutcomeSuccess, OutcomeFailed} {
 		r := Run{ID: string(rune('a' + i)), Integration: "acme", Trigger: "schedule", StartedAt: t0.Add(time.Duration(i) * time.Hour), CredentialName: "cred"}
@@ -111,11 +118,7 @@ func TestRunsRoundTrip(t *testing.T) {
 
 func TestNotifications(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	if _, err := st.AddNotification(ctx, Notification{Integration: "acme", Event: "run_failed", Subject: "s", Body: "b", Recipients: []string{"a@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +136,7 @@ func TestNotifications(t *testing.T) {
 
 func TestFailInterrupted(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()})
 	st.StartRun(ctx, Run{ID: "r2", Integration: "other", Trigger: "manual", StartedAt: time.Now()})
 	if runs, err := st.FailInterrupted(ctx, "acme"); err != nil || len(runs) != 1 {

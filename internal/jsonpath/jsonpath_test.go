@@ -8,7 +8,8 @@ import (
 )
 
 func TestLookup(t *testing.T) {
-	rec := decode(t, `{
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(`{
 		"a": {"b": {"c": 1}, "list": [10, {"x": "y"}, [5, 6]]},
 		"a.b": "literal",
 		"k.with.dots": {"inner": "found"},
@@ -19,7 +20,9 @@ func TestLookup(t *testing.T) {
 		"nil": null,
 		"0": "zero-key",
 		"": "empty-key"
-	}`)
+	}`), &rec); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, path string
 		want       any
@@ -100,13 +103,4 @@ func TestStringifyNoExponent(t *testing.T) {
 			t.Errorf("Stringify(%g) = %q has an exponent", f, s)
 		}
 	}
-}
-
-func decode(t testing.TB, s string) map[string]any {
-	t.Helper()
-	var rec map[string]any
-	if err := json.Unmarshal([]byte(s), &rec); err != nil {
-		t.Fatal(err)
-	}
-	return rec
 }

@@ -159,7 +159,7 @@ type source struct {
 // New builds the file source from s.Settings (a *Settings). It reports a
 // bad setting with an error naming its key (file.path, file.format).
 func New(s vendors.Config) (vendors.Source, error) {
-	cfg, err := settingsOf(s)
+	cfg, err := vendors.SettingsOf[Settings](s)
 	if err != nil {
 		return nil, err
 	}

@@ -60,12 +60,24 @@ func fuzzFetch(t *testing.T, name, format string, data []byte) ([]vendors.Record
 	return recs, nil
 }
 
+// fuzzFormat seeds f and fuzzes the file source with format: oracle
+// judges what fuzzFetch made of each input.
+func fuzzFormat(f *testing.F, format string, seeds []string, oracle func(t *testing.T, data []byte, recs []vendors.Record, err error)) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		recs, err := fuzzFetch(t, "in."+format, format, data)
+		oracle(t, data, recs, err)
+	})
+}
+
 func trimBOM(data []byte) []byte {
 	return bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 }
 
 func FuzzJSONL(f *testing.F) {
-	for _, s := range []string{
+	fuzzFormat(f, "jsonl", []string{
 		"",
 		"\n\n",
 		`{"id": 1}`,
@@ -75,12 +87,7 @@ func FuzzJSONL(f *testing.F) {
 		"{\"a\":1} {\"b\":2}\n",
 		"{\"a\":\n1}\n",
 		"null\n",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		recs, err := fuzzFetch(t, "in.jsonl", "jsonl", data)
-
+	}, func(t *testing.T, data []byte, recs []vendors.Record, err error) {
 		// Oracle: every non-blank line must hold exactly one object.
 		lines := bytes.Split(trimBOM(data), []byte("\n"))
 		want, badLine := 0, 0
@@ -109,7 +116,7 @@ func FuzzJSONL(f *testing.F) {
 }
 
 func FuzzJSON(f *testing.F) {
-	for _, s := range []string{
+	fuzzFormat(f, "json", []string{
 		"[]",
 		"[{}]",
 		"\xEF\xBB\xBF[{\"id\": 1}, {\"id\": \"2\"}]\r\n",
@@ -120,11 +127,7 @@ func FuzzJSON(f *testing.F) {
 		"[1]",
 		"[{}] x",
 		"",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		recs, err := fuzzFetch(t, "in.json", "json", data)
+	}, func(t *testing.T, data []byte, recs []vendors.Record, err error) {
 		if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > 9000 {
 			return // element nesting limits differ between Decoder and Unmarshal
 		}
@@ -150,7 +153,7 @@ func FuzzJSON(f *testing.F) {
 }
 
 func FuzzCSV(f *testing.F) {
-	for _, s := range []string{
+	fuzzFormat(f, "csv", []string{
 		"",
 		"id,email\n",
 		"id,email\n1,a@example.com\n",
@@ -160,12 +163,7 @@ func FuzzCSV(f *testing.F) {
 		"id,\n1,2\n",
 		"a,b\n1,\"x\"\"y\"\n",
 		"a\n\"unterminated\n",
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		recs, err := fuzzFetch(t, "in.csv", "csv", data)
-
+	}, func(t *testing.T, data []byte, recs []vendors.Record, err error) {
 		// Oracle: csv.ReadAll, a header with unique non-empty names.
 		rows, rerr := csv.NewReader(bytes.NewReader(trimBOM(data))).ReadAll()
 		ok := rerr == nil && len(rows) > 0

@@ -59,16 +59,3 @@ func (s Settings) resolved() (name, format string, p *vendors.Problem) {
 	}
 	return name, format, nil
 }
-
-// settingsOf returns the file settings of a factory's Config (zero ones
-// when it has none).
-func settingsOf(c vendors.Config) (Settings, error) {
-	switch s := c.Settings.(type) {
-	case nil:
-		return Settings{}, nil
-	case *Settings:
-		return *s, nil
-	default:
-		return Settings{}, fmt.Errorf("file vendor: settings of type %T, not *file.Settings", c.Settings)
-	}
-}

@@ -62,7 +62,7 @@ type source struct {
 // config has already merged with the vendor's template. Bad settings are
 // errors naming the key.
 func New(s vendors.Config) (vendors.Source, error) {
-	rs, err := settingsOf(s)
+	rs, err := vendors.SettingsOf[Settings](s)
 	if err != nil {
 		return nil, err
 	}

@@ -77,19 +77,6 @@ func preset(s Settings) func() vendors.Settings {
 	return func() vendors.Settings { return s.clone() }
 }
 
-// settingsOf returns the REST settings of a factory's Config: a copy of
-// its *Settings (a zero one when it has none).
-func settingsOf(c vendors.Config) (Settings, error) {
-	switch s := c.Settings.(type) {
-	case nil:
-		return Settings{}, nil
-	case *Settings:
-		return *s, nil
-	default:
-		return Settings{}, fmt.Errorf("rest: settings of type %T, not *rest.Settings", c.Settings)
-	}
-}
-
 // NeedsCredential reports whether auth needs a keyring credential; the
 // config keeps an integration without one in draft.
 func (s Settings) NeedsCredential() bool { return s.Resolved().Auth != AuthNone }
