@@ -242,6 +242,16 @@ want "agent --config ROOT/etc/agent/config.toml validate" "$out" "$root/etc/agen
 chroot_bin=$(command -v chroot)
 as_agent=(env -i HOME=/var/lib/agent PATH=/usr/bin:/bin "$chroot_bin" --userspec="$uid:$gid" --groups="$gid" "$root" /usr/bin/agent)
 
+# expect WHAT REGEX ARGS...: the installed agent, as agent, runs ARGS,
+# succeeds, and says something matching REGEX (grep -E).
+expect() {
+	local what=$1 re=$2
+	shift 2
+	out=$("${as_agent[@]}" "$@" 2>&1) || fail "$*: $out"
+	grep -Eq -- "$re" <<<"$out" || fail "$*: $out"
+	ok "$what"
+}
+
 # Ironclad's API, on loopback: the agent's own simulator (client sim-client,
 # secret sim-secret, 25 users). It is a module of its own, built in a
 # workspace with the agent's (installer/ironcladsim/go.mod says why).
@@ -290,9 +300,7 @@ grep -q '"outcome":"success"' <<<"$out" && grep -q '"created":25' <<<"$out" || f
 out=$("${as_agent[@]}" run-now 2>&1) || fail "run-now: $out"
 ok "run-now: 25 people created, then run again: $(tail -1 <<<"$out")"
 readme 'sudo -u agent agent status'
-out=$("${as_agent[@]}" status 2>&1) || fail "status: $out"
-grep -q "active" <<<"$out" || fail "status: $out"
-ok "status: ironclad active"
+expect "status: ironclad active" "active" status
 readme 'sudo -u agent agent runs'
 out=$("${as_agent[@]}" runs 2>&1) || fail "runs: $out"
 [ "$(grep -c success <<<"$out")" = 2 ] || fail "runs: $out"
@@ -311,15 +319,9 @@ printf '\n%s\n' "$(sed "s#^url = .*#url = \"$oom_url\"#" <<<"$readme_dest")" >>"
 out=$("${as_agent[@]}" validate 2>&1) || fail "validate with the destination: $out"
 ok "validate: the destination"
 readme 'sudo -u agent agent credentials test oomnitza-token'
-out=$("${as_agent[@]}" credentials test oomnitza-token 2>&1) || fail "credentials test oomnitza-token: $out"
-grep -q "OK: destination oomnitza" <<<"$out" || fail "credentials test oomnitza-token: $out"
-ok "credentials test oomnitza-token: the tenant accepted the token"
-out=$("${as_agent[@]}" run-now --json 2>&1) || fail "run-now with the destination: $out"
-grep -q '"delivery":{"oomnitza":{"sent":25,"queued":0,"error":""}}' <<<"$out" || fail "run-now with the destination: $out"
-ok "run-now: the first delivery sent all 25 people"
-out=$("${as_agent[@]}" status 2>&1) || fail "status: $out"
-grep -Eq '^ironclad +oomnitza +0 ' <<<"$out" || fail "status shows no destination: $out"
-ok "status: the destination, nothing queued"
+expect "credentials test oomnitza-token: the tenant accepted the token" "OK: destination oomnitza" credentials test oomnitza-token
+expect "run-now: the first delivery sent all 25 people" '"delivery":\{"oomnitza":\{"sent":25,"queued":0,"error":""\}\}' run-now --json
+expect "status: the destination, nothing queued" '^ironclad +oomnitza +0 ' status
 readme 'sudo -u agent agent deliver'
 out=$("${as_agent[@]}" deliver 2>&1) || fail "deliver: $out"
 want "deliver with nothing queued" "$out" "ironclad -> oomnitza: 0 sent, 0 queued"
