@@ -247,6 +247,8 @@ func TestSecondRunOfTheSameIntegrationIsRefused(t *testing.T) {
 
 func TestUsageAndConfigErrors(t *testing.T) {
 	s := newSandbox(t)
+	// data_dir is the sandbox's: the default would be the machine's /var/lib/agent.
+	const draft = "[agent]\ndata_dir = \"data\"\n[[integration]]\nname = \"d\"\nvendor = \"file\"\n[integration.file]\npath = \"x.jsonl\"\n"
 	tests := []struct {
 		name string
 		cfg  string // replaces the config when set
@@ -258,8 +260,8 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		{"unknown integration", "", []string{"run-now", "nope"}, exitUsage, `no integration named "nope"`},
 		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "flag provided but not defined"},
 		{"unknown key", "[agent]\ndata_dir = \"d\"\nlog_levle = \"info\"\n", []string{"validate"}, exitUsage, "config.toml:3:1"},
-		{"draft validates", "[[integration]]\nname = \"d\"\nvendor = \"file\"\n[integration.file]\npath = \"x.jsonl\"\n", []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},
-		{"draft does not run", "[[integration]]\nname = \"d\"\nvendor = \"file\"\n[integration.file]\npath = \"x.jsonl\"\n", []string{"run-now", "d"}, exitFailed, "draft"},
+		{"draft validates", draft, []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},
+		{"draft does not run", draft, []string{"run-now", "d"}, exitFailed, "draft"},
 		{"version", "", []string{"version"}, exitOK, "agent "},
 	}
 	for _, tc := range tests {
