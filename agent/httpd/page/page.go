@@ -207,10 +207,11 @@ func loc(cfg *config.Config) *time.Location {
 	return time.Local
 }
 
-// when is a time as the pages show it, in the agent's time zone.
+// when is a time as the pages show it, in the agent's time zone (the
+// footer names it).
 func (h *handler) when(cfg *config.Config, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc(cfg)).Format("2006-01-02 15:04:05 MST")
+	return t.In(loc(cfg)).Format("2006-01-02 15:04:05")
 }

@@ -232,7 +232,7 @@ func TestPaging(t *testing.T) {
 	if got := follow("/", regexp.MustCompile(`<td><a href="/integration/([^"]+)">`)); fmt.Sprint(got) != "[acme broken drafty fresh]" {
 		t.Errorf("integrations through the pages: %q", got)
 	}
-	if got := follow("/integration/acme", regexp.MustCompile(`<tr>\s*<td><a href="/run/([^"]+)">`)); fmt.Sprint(got) != fmt.Sprint([]string{f.second, f.first}) {
+	if got := follow("/integration/acme", regexp.MustCompile(`<tr>\s*<td class="when"><a href="/run/([^"]+)">`)); fmt.Sprint(got) != fmt.Sprint([]string{f.second, f.first}) {
 		t.Errorf("runs through the pages: %q; want %q", got, []string{f.second, f.first})
 	}
 	if got := follow("/run/"+f.first, regexp.MustCompile(`<tr>\s*<td>([^<]+)<div class="sub">person`)); fmt.Sprint(got) != "[ann@example.com bob@example.com cy@example.com]" {
