@@ -48,13 +48,23 @@ type Run struct {
 // StartRun records a run as running.
 func (s *Store) StartRun(ctx context.Context, r Run) error {
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name) VALUES (?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name, from_change, from_person, from_saas)
+		VALUES (?, ?, ?, ?, ?, ?, `+idEnds+`)`,
 		r.ID, r.Integration, r.Trigger, timeText(r.StartedAt), OutcomeRunning, r.CredentialName)
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", r.ID, err)
 	}
 	return nil
 }
+
+// idEnds are where the three id sequences stand: a run's history lies
+// between their values at its start and at its end (history.go). Each is
+// the last entry of a rowid B-tree.
+const idEnds = `(SELECT coalesce(max(id), 0) FROM changes), (SELECT coalesce(max(id), 0) FROM people),
+	(SELECT coalesce(max(id), 0) FROM saas_users)`
+
+// setIDEnds records them as a run's end.
+const setIDEnds = `(to_change, to_person, to_saas) = (SELECT ` + idEnds + `)`
 
 // FinishRun records a run's end. A successful run is finished by
 // Sync.Commit instead, in the same transaction as its status changes.
@@ -85,7 +95,7 @@ func finishRun(ctx context.Context, db execer, r Run) error {
 		saas = string(b)
 	}
 	_, err = db.ExecContext(ctx,
-		`UPDATE runs SET finished_at = ?, outcome = ?, error = ?, counts = ?, saas_counts = ? WHERE id = ?`,
+		`UPDATE runs SET finished_at = ?, outcome = ?, error = ?, counts = ?, saas_counts = ?, `+setIDEnds+` WHERE id = ?`,
 		timeText(r.FinishedAt), r.Outcome, r.Error, string(counts), saas, r.ID)
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", r.ID, err)
@@ -189,7 +199,7 @@ func (s *Store) FailInterrupted(ctx context.Context, integration string) ([]Run,
 		if err := forgetCreations(ctx, s.db, integration, r.ID); err != nil {
 			return nil, err
 		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET outcome = ?, finished_at = ?, error = ? WHERE id = ? AND outcome = ?`,
+		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET outcome = ?, finished_at = ?, error = ?, `+setIDEnds+` WHERE id = ? AND outcome = ?`,
 			OutcomeFailed, timeText(now), Interrupted, r.ID, OutcomeRunning); err != nil {
 			return nil, fmt.Errorf("store: run %s: %w", r.ID, err)
 		}

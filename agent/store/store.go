@@ -366,6 +366,35 @@ CREATE TABLE deliveries (
 	PRIMARY KEY (destination, integration)
 ) WITHOUT ROWID;
 `,
+	// 8 (the status page: a run's history): each run keeps where the three
+	// id sequences stood when it started and when it ended, so its changes
+	// and creations are a rowid range read (see history.go) instead of a
+	// per-row index on run ids (migration 4). Existing runs get the ends
+	// of what they wrote, once, here; a run that wrote nothing gets an
+	// empty range; a run still going keeps no end.
+	`
+ALTER TABLE runs ADD COLUMN from_change INTEGER;
+ALTER TABLE runs ADD COLUMN from_person INTEGER;
+ALTER TABLE runs ADD COLUMN from_saas   INTEGER;
+ALTER TABLE runs ADD COLUMN to_change   INTEGER;
+ALTER TABLE runs ADD COLUMN to_person   INTEGER;
+ALTER TABLE runs ADD COLUMN to_saas     INTEGER;
+UPDATE runs SET from_change = g.lo - 1, to_change = g.hi
+	FROM (SELECT run_id, min(id) AS lo, max(id) AS hi FROM changes GROUP BY run_id) AS g WHERE g.run_id = runs.id;
+UPDATE runs SET from_person = g.lo - 1, to_person = g.hi
+	FROM (SELECT created_run, min(id) AS lo, max(id) AS hi FROM people WHERE created_run IS NOT NULL GROUP BY created_run) AS g
+	WHERE g.created_run = runs.id;
+UPDATE runs SET from_saas = g.lo - 1, to_saas = g.hi
+	FROM (SELECT created_run, min(id) AS lo, max(id) AS hi FROM saas_users WHERE created_run IS NOT NULL GROUP BY created_run) AS g
+	WHERE g.created_run = runs.id;
+UPDATE runs SET
+	from_change = coalesce(from_change, (SELECT coalesce(max(id), 0) FROM changes)),
+	from_person = coalesce(from_person, (SELECT coalesce(max(id), 0) FROM people)),
+	from_saas   = coalesce(from_saas, (SELECT coalesce(max(id), 0) FROM saas_users));
+UPDATE runs SET to_change = coalesce(to_change, from_change), to_person = coalesce(to_person, from_person),
+	to_saas = coalesce(to_saas, from_saas) WHERE outcome <> 'running';
+UPDATE runs SET to_change = NULL, to_person = NULL, to_saas = NULL WHERE outcome = 'running';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
