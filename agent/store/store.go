@@ -366,6 +366,13 @@ CREATE TABLE deliveries (
 	PRIMARY KEY (destination, integration)
 ) WITHOUT ROWID;
 `,
+	// 8 (push ingest): the event and actor a push names (?event=, ?actor=).
+	// They belong to the run, which is the push; the change history
+	// reads them through its run_id. Empty for every other run.
+	`
+ALTER TABLE runs ADD COLUMN event TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
