@@ -2,11 +2,14 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/agentsync/agent/vendors"
 )
@@ -110,10 +113,27 @@ func CompileSchema(path string) (*jsonschema.Schema, error) {
 	}
 	sch, err := c.Compile(url)
 	if err != nil {
-		return nil, fmt.Errorf("not a valid JSON Schema: %s", strings.ReplaceAll(err.Error(), url, "the file"))
+		return nil, fmt.Errorf("not a valid JSON Schema: %s", compileMessage(err, url))
 	}
 	return sch, nil
 }
+
+// compileMessage is one line for a compile error: for a schema the
+// metaschema refuses, where and why, from the first innermost cause.
+func compileMessage(err error, url string) string {
+	var sve *jsonschema.SchemaValidationError
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &sve) && errors.As(sve.Err, &ve) {
+		for len(ve.Causes) > 0 {
+			ve = ve.Causes[0]
+		}
+		return fmt.Sprintf("at %q: %s", "/"+strings.Join(ve.InstanceLocation, "/"), ve.ErrorKind.LocalizedString(printer))
+	}
+	msg := strings.ReplaceAll(err.Error(), url, "the file")
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+var printer = message.NewPrinter(language.English)
 
 // noLoader refuses every reference out of the schema file.
 type noLoader struct{}
