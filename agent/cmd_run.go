@@ -65,7 +65,7 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			}
 			continue
 		}
-		if runErr != nil && errors.Is(runErr, runner.ErrDraft) {
+		if runErr != nil && (errors.Is(runErr, runner.ErrDraft) || errors.Is(runErr, runner.ErrPushOnly)) {
 			fmt.Fprintf(a.stdout, "%s: not run: %s\n", name, rep.Error)
 			continue
 		}
