@@ -26,6 +26,8 @@ Commands:
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
   export --integration NAME --kind people|saas_users --format jsonl|csv
+  changes [--integration NAME] [--key KEY] [--since DATE] [--limit N] [--json]
+                                         the change history (record, field, old, new, run, time, a push's event and actor)
   credentials set NAME [--kind oauth2_client|api_key|basic] [--client-id ID | --username USER] [--secret-stdin] [--expires YYYY-MM-DD]
   credentials list [--json] | delete NAME | test NAME [--token-url URL]   secrets in the OS keyring
   version                                print the version
@@ -54,6 +56,7 @@ var commands = map[string]command{
 	"runs":          cmdRuns,
 	"notifications": cmdNotifications,
 	"export":        cmdExport,
+	"changes":       cmdChanges,
 	"deliver":       cmdDeliver,
 	"version":       cmdVersion,
 }

@@ -30,7 +30,9 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, names, err := a.openWork(ctx, cfg, names, (*config.Integration).Launched, "has no launched integration; nothing to run",
+	// Push-only integrations have nothing to fetch: named, the runner says so.
+	runnable := func(in *config.Integration) bool { return in.Launched() && !in.PushOnly() }
+	w, names, err := a.openWork(ctx, cfg, names, runnable, "has no launched integration; nothing to run",
 		destinations.HTTP{Sleep: deliver.RetryBudget(runNowRetries)})
 	if w == nil {
 		return err
@@ -63,7 +65,7 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			}
 			continue
 		}
-		if runErr != nil && errors.Is(runErr, runner.ErrDraft) {
+		if runErr != nil && (errors.Is(runErr, runner.ErrDraft) || errors.Is(runErr, runner.ErrPushOnly)) {
 			fmt.Fprintf(a.stdout, "%s: not run: %s\n", name, rep.Error)
 			continue
 		}

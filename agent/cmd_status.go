@@ -28,6 +28,8 @@ type runJSON struct {
 	Error       string        `json:"error"`
 	Counts      store.Counts  `json:"counts"`
 	SaaSCounts  *store.Counts `json:"saas_counts,omitempty"`
+	Event       string        `json:"event,omitempty"` // a push's ?event=
+	Actor       string        `json:"actor,omitempty"` // a push's ?actor=
 }
 
 // jsonLines writes items to w as JSON, one a line, each as line renders
@@ -47,7 +49,7 @@ func toRunJSON(r *store.Run) *runJSON {
 		return nil
 	}
 	out := &runJSON{RunID: r.ID, Integration: r.Integration, Trigger: r.Trigger, StartedAt: r.StartedAt.UTC(),
-		Outcome: r.Outcome, Error: r.Error, Counts: r.Counts, SaaSCounts: r.SaaSCounts}
+		Outcome: r.Outcome, Error: r.Error, Counts: r.Counts, SaaSCounts: r.SaaSCounts, Event: r.Event, Actor: r.Actor}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt.UTC()
 		out.FinishedAt = &f

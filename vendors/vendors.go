@@ -130,6 +130,10 @@ type Vendor struct {
 	// table speaks for it.
 	ReadBy   string
 	Defaults Defaults
+	// Push marks a vendor whose records are pushed to the agent (the
+	// "ingest" vendor) rather than fetched: its integrations are never
+	// scheduled nor run, and the config gives them schedule "manual".
+	Push bool
 }
 
 // Defaults are a vendor's presets of the integration's common keys. The

@@ -27,6 +27,7 @@ type Config struct {
 	SMTP         SMTP           `toml:"smtp"`
 	Integrations []*Integration `toml:"integration"`
 	Destinations []*Destination `toml:"destination"`
+	Schemas      []*Schema      `toml:"schema"`
 
 	Path     string         `toml:"-"` // absolute path of the file
 	Dir      string         `toml:"-"` // its folder; relative paths resolve from here
@@ -77,6 +78,7 @@ type Integration struct {
 	Filter               []Filter          `toml:"filter"`  // as written; see CompiledFilters
 	Active               Active            `toml:"active"`
 	Destinations         []string          `toml:"destinations"` // [[destination]] names the changes are delivered to
+	Schema               string            `toml:"schema"`       // vendor = "ingest": the [[schema]] pushed records must satisfy
 
 	// Settings is the vendor's own table ([integration.rest],
 	// [integration.file]: vendors.Vendor.Table), decoded from the same
@@ -294,6 +296,13 @@ func (in *Integration) State() string {
 		return "launched"
 	}
 	return "draft"
+}
+
+// PushOnly reports whether the integration's records are pushed to the
+// agent (vendor "ingest"): it is never scheduled nor run.
+func (in *Integration) PushOnly() bool {
+	v, ok := vendors.Describe(in.Vendor)
+	return ok && v.Push
 }
 
 // VendorConfig is what the vendor's factory gets. cfg gives the folder

@@ -27,6 +27,7 @@ func validate(cfg *Config, raw map[string]any, r *reporter) {
 		validateIntegration(in, path{"integration", idx(i)}, t, seen, r)
 	}
 	validateDestinations(cfg, r)
+	validateSchemas(cfg, r)
 }
 
 func validateAgent(cfg *Config, r *reporter) {
@@ -124,6 +125,14 @@ func validateIntegration(in *Integration, p path, raw map[string]any, seen map[s
 	r.oneOf(p.with("preference"), in.Preference, PrefCreateUpdate, PrefCreateOnly, PrefUpdateOnly)
 	if v := in.MaxDeactivatePercent; math.IsNaN(v) || v < 0 || v > 100 {
 		r.report(p.with("max_deactivate_percent"), "integration.max_deactivate_percent %v must be between 0 and 100", v)
+	}
+	if v, ok := vendors.Describe(in.Vendor); ok && v.Push {
+		// Pushed, never fetched: nothing to schedule.
+		if _, set := raw["schedule"]; set && in.ScheduleSpec != manualSchedule {
+			r.report(p.with("schedule"), "integration.schedule %s: vendor %s is push-only (its records arrive at POST /ingest/%s): leave schedule out or write %q",
+				q(in.ScheduleSpec), q(in.Vendor), in.Name, manualSchedule)
+		}
+		in.ScheduleSpec = manualSchedule
 	}
 	if s, err := schedule.Parse(in.ScheduleSpec); err != nil {
 		r.report(p.with("schedule"), "%v", err)

@@ -92,6 +92,9 @@ type Report struct {
 	// Delivery is what delivering after the run did, by destination
 	// (filled by whoever delivered: the engine only queues).
 	Delivery map[string]Delivery `json:"delivery,omitempty"`
+	// Event and Actor are what a push named (trigger "push").
+	Event string `json:"event,omitempty"`
+	Actor string `json:"actor,omitempty"`
 }
 
 // Delivery is one destination's part of a run report.
@@ -174,6 +177,8 @@ func (rep *Report) storeRun(credential string) store.Run {
 		Counts:         rep.Counts,
 		SaaSCounts:     rep.SaaSCounts,
 		CredentialName: credential,
+		Event:          rep.Event,
+		Actor:          rep.Actor,
 	}
 }
 
@@ -216,10 +221,7 @@ func (r *run) do(ctx context.Context) error {
 		return fmt.Errorf("%w: the source returned no users, the last successful run (%s) had %d; nobody was deactivated",
 			ErrIncomplete, prev.StartedAt.Format(time.RFC3339), prev.Counts.Fetched)
 	}
-	scopes := []store.Scope{{Kind: store.Person}}
-	if r.spec.Mode == ModeSaaSUsers {
-		scopes = append(scopes, store.Scope{Kind: store.SaaSUser, Application: r.spec.Application})
-	}
+	scopes := r.scopes()
 	if err := r.planStatus(ctx, scopes); err != nil {
 		return err
 	}

@@ -23,6 +23,10 @@ import (
 // ErrDraft means the integration lacks a mandatory field and never runs.
 var ErrDraft = errors.New("integration is in draft")
 
+// ErrPushOnly means the integration is fed by pushes (vendor "ingest"):
+// it has nothing to fetch.
+var ErrPushOnly = errors.New("integration is push-only")
+
 // Runner runs integrations of one config against one store.
 type Runner struct {
 	Config    *config.Config
@@ -79,6 +83,9 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	}
 	if missing := in.Missing(); len(missing) > 0 {
 		return skipped(store.OutcomeSkipped, fmt.Errorf("%s: %w (missing: %s); add it to the config to launch it", name, ErrDraft, strings.Join(missing, ", ")))
+	}
+	if in.PushOnly() {
+		return skipped(store.OutcomeSkipped, fmt.Errorf("%s: %w: its records arrive at POST /ingest/%s (agent serve); there is nothing to run", name, ErrPushOnly, name))
 	}
 	l, err := filelock.Acquire(r.Config.Agent.DataDir, name)
 	if err != nil {

@@ -66,9 +66,10 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 	if err := y.missing(ctx, db, kind, application); err != nil {
 		return fail(err)
 	}
+	listed := y.listed()
 	err := db.QueryRowContext(ctx, `SELECT
-		coalesce(sum(status = 'active' AND seen_active = 0), 0),
-		coalesce(sum(status = 'inactive' AND seen_active = 1), 0),
+		coalesce(sum(status = 'active' AND seen_active = 0`+listed+`), 0),
+		coalesce(sum(status = 'inactive' AND seen_active = 1`+listed+`), 0),
 		coalesce(sum(seen = 0 AND seen_until_null = 1), 0),
 		coalesce(sum(seen = 1 AND seen_until_null = 0), 0)
 		FROM temp.delta WHERE kind = ?`, string(kind)).
@@ -84,7 +85,7 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND t.status = 'active'`, args...).Scan(&p.Active); err != nil {
 		return fail(err)
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND status = 'active' AND seen_active = 0 ORDER BY key LIMIT %d`, stagedLimit),
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND status = 'active' AND seen_active = 0`+listed+` ORDER BY key LIMIT %d`, stagedLimit),
 		string(kind))
 	if err != nil {
 		return fail(err)
@@ -217,7 +218,7 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 			y.runID, y.integration, old, new, now, string(sc.Kind))
 		return err
 	}
-	const deact, react = `status = 'active' AND seen_active = 0`, `status = 'inactive' AND seen_active = 1`
+	deact, react := `status = 'active' AND seen_active = 0`+y.listed(), `status = 'inactive' AND seen_active = 1`+y.listed()
 	if applyStatus && p.Deactivate > 0 {
 		if err := hist(deact, Active, Inactive); err != nil {
 			return fmt.Errorf("deactivation history: %w", err)

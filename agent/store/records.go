@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -168,6 +170,7 @@ func (s *Store) RecordsByKey(ctx context.Context, integration string, kind Kind,
 
 // Change is one row of the change history.
 type Change struct {
+	Integration string
 	RunID       string
 	Kind        Kind
 	Application string
@@ -175,29 +178,87 @@ type Change struct {
 	Field       string
 	Old, New    string
 	At          time.Time
+	// Event and Actor are what the push that made the change named
+	// (store.Run.Event, Actor); "" for a change of another run.
+	Event, Actor string
+}
+
+// ChangeQuery selects rows of the change history; its zero value selects
+// every row.
+type ChangeQuery struct {
+	Integration string    // "" = every integration
+	Key         string    // "" = every record
+	Since       time.Time // zero = from the start; else changes at or after it
+	Limit       int       // > 0: only the newest Limit rows (still listed oldest first)
 }
 
 // Changes lists an integration's change history, oldest first; key "" means
-// all records. A record's creation is its created_run (field "" and new
-// "created"), kept on the record rather than as a history row of its own.
+// all records. See History.
 func (s *Store) Changes(ctx context.Context, integration, key string) ([]Change, error) {
-	return collect(ctx, s.db, "changes of "+integration, scanChange, `
-		SELECT run_id, kind, application, key, field, coalesce(old, ''), coalesce(new, ''), at, 1 AS ord, id
-			FROM changes WHERE integration = ? AND (? = '' OR key = ?)
-		UNION ALL
-		SELECT created_run, 'person', '', key, '', '', 'created', created_at, 0, 0
-			FROM people WHERE integration = ? AND (? = '' OR key = ?) AND created_run IS NOT NULL
-		UNION ALL
-		SELECT created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
-			FROM saas_users WHERE integration = ? AND (? = '' OR key = ?) AND created_run IS NOT NULL
-		ORDER BY 8, 9, 10`, integration, key, key, integration, key, key, integration, key, key)
+	return s.History(ctx, ChangeQuery{Integration: integration, Key: key})
+}
+
+// History lists the change history q selects, oldest first. A record's
+// creation is its created_run (field "" and new "created"), kept on the
+// record rather than as a history row of its own.
+func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
+	// Each part filters on its own columns, so the key indexes serve it.
+	var where []string
+	var args []any
+	if q.Integration != "" {
+		where, args = append(where, "integration = ?"), append(args, q.Integration)
+	}
+	if q.Key != "" {
+		where, args = append(where, "key = ?"), append(args, q.Key)
+	}
+	cond := func(at string, extra ...string) string {
+		w := append(append([]string{}, where...), extra...)
+		if !q.Since.IsZero() {
+			w = append(w, at+" >= ?")
+		}
+		if len(w) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(w, " AND ")
+	}
+	var all []any
+	for range 3 {
+		all = append(all, args...)
+		if !q.Since.IsZero() {
+			all = append(all, timeText(q.Since))
+		}
+	}
+	order, limit := "ASC", ""
+	if q.Limit > 0 {
+		order, limit = "DESC", fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	query := `SELECT h.integration, h.run_id, h.kind, h.application, h.key, h.field, h.old, h.new, h.at, coalesce(r.event, ''), coalesce(r.actor, '')
+		FROM (
+			SELECT integration, run_id, kind, application, key, field, coalesce(old, '') AS old, coalesce(new, '') AS new, at, 1 AS ord, id
+				FROM changes` + cond("at") + `
+			UNION ALL
+			SELECT integration, created_run, 'person', '', key, '', '', 'created', created_at, 0, 0
+				FROM people` + cond("created_at", "created_run IS NOT NULL") + `
+			UNION ALL
+			SELECT integration, created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
+				FROM saas_users` + cond("created_at", "created_run IS NOT NULL") + `
+		) h LEFT JOIN runs r ON r.id = h.run_id
+		ORDER BY h.at ` + order + `, h.ord ` + order + `, h.id ` + order + `, h.kind ` + order + `, h.key ` + order + limit
+	what := "change history"
+	if q.Integration != "" {
+		what = "changes of " + q.Integration
+	}
+	out, err := collect(ctx, s.db, what, scanChange, query, all...)
+	if err == nil && q.Limit > 0 {
+		slices.Reverse(out)
+	}
+	return out, err
 }
 
 func scanChange(r rowScanner) (Change, error) {
 	var c Change
 	var at string
-	var ord, id int64
-	err := r.Scan(&c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at, &ord, &id)
+	err := r.Scan(&c.Integration, &c.RunID, &c.Kind, &c.Application, &c.Key, &c.Field, &c.Old, &c.New, &at, &c.Event, &c.Actor)
 	c.At = parseTime(sql.NullString{String: at, Valid: true})
 	return c, err
 }

@@ -43,14 +43,17 @@ type Run struct {
 	Counts         Counts
 	SaaSCounts     *Counts
 	CredentialName string
+	// Event and Actor are what a push named (?event=, ?actor=); "" for
+	// the other runs.
+	Event, Actor string
 }
 
 // StartRun records a run as running.
 func (s *Store) StartRun(ctx context.Context, r Run) error {
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name, from_change, from_person, from_saas)
-		VALUES (?, ?, ?, ?, ?, ?, `+idEnds+`)`,
-		r.ID, r.Integration, r.Trigger, timeText(r.StartedAt), OutcomeRunning, r.CredentialName)
+		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name, event, actor, from_change, from_person, from_saas)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+idEnds+`)`,
+		r.ID, r.Integration, r.Trigger, timeText(r.StartedAt), OutcomeRunning, r.CredentialName, r.Event, r.Actor)
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", r.ID, err)
 	}
@@ -103,7 +106,7 @@ func finishRun(ctx context.Context, db execer, r Run) error {
 	return nil
 }
 
-const runColumns = `id, integration, trigger_kind, started_at, finished_at, outcome, error, counts, saas_counts, credential_name`
+const runColumns = `id, integration, trigger_kind, started_at, finished_at, outcome, error, counts, saas_counts, credential_name, event, actor`
 
 func scanRun(sc rowScanner) (Run, error) {
 	var (
@@ -112,7 +115,7 @@ func scanRun(sc rowScanner) (Run, error) {
 		finished, saas sql.NullString
 		counts         string
 	)
-	if err := sc.Scan(&r.ID, &r.Integration, &r.Trigger, &started, &finished, &r.Outcome, &r.Error, &counts, &saas, &r.CredentialName); err != nil {
+	if err := sc.Scan(&r.ID, &r.Integration, &r.Trigger, &started, &finished, &r.Outcome, &r.Error, &counts, &saas, &r.CredentialName, &r.Event, &r.Actor); err != nil {
 		return r, err
 	}
 	r.StartedAt = parseTime(sql.NullString{String: started, Valid: true})

@@ -395,6 +395,13 @@ UPDATE runs SET to_change = coalesce(to_change, from_change), to_person = coales
 	to_saas = coalesce(to_saas, from_saas) WHERE outcome <> 'running';
 UPDATE runs SET to_change = NULL, to_person = NULL, to_saas = NULL WHERE outcome = 'running';
 `,
+	// 9 (push ingest): the event and actor a push names (?event=, ?actor=).
+	// They belong to the run, which is the push; the change history
+	// reads them through its run_id. Empty for every other run.
+	`
+ALTER TABLE runs ADD COLUMN event TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -111,12 +111,29 @@ type Sync struct {
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
 	kinds       map[Kind]*kindState
 	deliverTo   []string // destinations Commit queues the run's changes for
+	partial     bool     // a push: see Partial
 }
 
 // DeliverTo names the destinations the run's changes are queued for when
 // Commit records it: in the same transaction, so that a change applied is
 // a change that will be delivered.
 func (y *Sync) DeliverTo(destinations []string) { y.deliverTo = destinations }
+
+// Partial marks the session as a push: what it lists is some records, not
+// the integration's whole list. The status changes of Plan and Commit then
+// cover the listed records only (one listed inactive is deactivated, one
+// listed active reactivated); a record is never deactivated for being
+// missing. The seen bookkeeping behind $sync_time is a run's.
+func (y *Sync) Partial() { y.partial = true }
+
+// listed is the condition on TEMP delta that limits status changes to the
+// listed records in a partial session.
+func (y *Sync) listed() string {
+	if y.partial {
+		return ` AND seen = 1`
+	}
+	return ``
+}
 
 // kindState is what the run knows of one kind's records.
 type kindState struct {

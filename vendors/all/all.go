@@ -6,6 +6,7 @@ package all
 import (
 	_ "github.com/agentsync/agent/vendors/file"
 	_ "github.com/agentsync/agent/vendors/github"
+	_ "github.com/agentsync/agent/vendors/ingest"
 	_ "github.com/agentsync/agent/vendors/ironclad"
 	_ "github.com/agentsync/agent/vendors/okta"
 	_ "github.com/agentsync/agent/vendors/rest"

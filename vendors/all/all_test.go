@@ -12,7 +12,7 @@ import (
 )
 
 func TestEveryVendorIsRegistered(t *testing.T) {
-	want := []string{"file", "github-org-members", "ironclad-clickwrap", "okta", "rest", "slack", "smartsheet", "webex", "zoom"}
+	want := []string{"file", "github-org-members", "ingest", "ironclad-clickwrap", "okta", "rest", "slack", "smartsheet", "webex", "zoom"}
 	if got := vendors.Names(); !slices.Equal(got, want) {
 		t.Errorf("vendors %v, want %v", got, want)
 	}
@@ -43,7 +43,9 @@ func TestCommentedExamplesValidate(t *testing.T) {
 		t.Fatalf("found %d commented integrations", len(blocks))
 	}
 	for _, block := range blocks {
-		cfg, err := config.Parse("example.toml", []byte(block+"\n"))
+		// Named beside config.example.toml: its relative paths (an
+		// ingest block's [[schema]] file) resolve as they would there.
+		cfg, err := config.Parse("../../example.toml", []byte(block+"\n"))
 		if err != nil {
 			t.Errorf("%v\nin:\n%s", err, block)
 			continue
