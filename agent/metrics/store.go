@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
 	"github.com/agentsync/agent/agent/store"
 )
@@ -30,6 +32,22 @@ var (
 type storeCollector struct {
 	src Source
 	log *slog.Logger
+
+	mu     sync.Mutex
+	counts map[queueKey]queueCount // the last count of each queue
+}
+
+// Counting a long queue reads every change in it; a queue whose marks
+// did not move since the last scrape has the same count, kept here.
+type queueKey struct {
+	dest        *config.Destination // a reload makes new ones: counted again
+	integration string
+}
+
+type queueCount struct {
+	queued, acked store.Marks
+	snapshot      bool
+	n             int
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -66,7 +84,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			if !ok {
 				continue
 			}
-			n, err := dl.Queued(ctx, in, dc)
+			n, err := c.queued(ctx, dl, st, in, dc)
 			if err != nil {
 				ch <- prometheus.NewInvalidMetric(queuedDesc, fmt.Errorf("queue of %s for %s: %w", in.Name, dn, err))
 				continue
@@ -74,4 +92,33 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(n), dn, in.Name)
 		}
 	}
+}
+
+// queued is dl.Queued, from the last count while the queue's marks stay.
+func (c *storeCollector) queued(ctx context.Context, dl *deliver.Deliverer, st *store.Store, in *config.Integration, dc *config.Destination) (int, error) {
+	ds, err := st.Delivery(ctx, dc.Name, in.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	k := queueKey{dc, in.Name}
+	c.mu.Lock()
+	last, ok := c.counts[k]
+	c.mu.Unlock()
+	if ok && last.queued == ds.Queued && last.acked == ds.Acked && last.snapshot == ds.Snapshot {
+		return last.n, nil
+	}
+	n, err := dl.Queued(ctx, in, dc)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil || len(c.counts) > 1024 { // reloads leave old keys behind
+		c.counts = map[queueKey]queueCount{}
+	}
+	c.counts[k] = queueCount{queued: ds.Queued, acked: ds.Acked, snapshot: ds.Snapshot, n: n}
+	return n, nil
 }
