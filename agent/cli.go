@@ -31,7 +31,9 @@ Commands:
   credentials set NAME [--kind oauth2_client|api_key|basic] [--client-id ID | --username USER] [--secret-stdin] [--expires YYYY-MM-DD]
   credentials list [--json] | delete NAME | test NAME [--token-url URL]   secrets in the OS keyring
   version                                print the version
-  run                                    the service's loop, in the foreground: every integration on its schedule
+  run                                    the service's loop, in the foreground: every integration on its schedule,
+                                         serving [http] (GET /healthz, /readyz, /metrics)
+  serve                                  serve [http] alone, read-only, where the service runs on another machine
   service install|uninstall|start|stop|restart|status|reload
                                          manage the OS service (systemd, Windows service)
 

@@ -34,8 +34,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return service.Run(ctx, &service.Daemon{ConfigPath: path, UserAgent: "agent/" + version, Stderr: a.stderr,
-		OpenSecrets: openSecrets, Serve: serveCredentials})
+	return service.Run(ctx, &service.Daemon{ConfigPath: path, UserAgent: "agent/" + version, Version: version, Stderr: a.stderr,
+		OpenSecrets: openSecrets, Serve: serveCredentials, HTTP: true, Mount: mountHandlers})
 }
 
 // serveCredentials answers `agent credentials` on the service's channel

@@ -87,6 +87,9 @@ log_level = "error"
 backend = "file"
 passphrase_env = %q
 
+[http]
+listen = ""                        # TestDeliveredAfterAKill runs the service: no port of the machine's
+
 [[destination]]
 name = "oom"
 type = "oomnitza"

@@ -8,9 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -49,6 +52,9 @@ func TestServiceLoopEndToEnd(t *testing.T) {
 	writeFile(t, cfg, `[agent]
 data_dir = "data"
 time_zone = "UTC"
+
+[http]
+listen = "127.0.0.1:0"
 
 [[integration]]
 name = "e2e"
@@ -109,6 +115,23 @@ file.path = "users.jsonl"
 		}
 		return n >= 2
 	})
+
+	// It serves health, readiness and the metrics of its runs.
+	m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("the agent does not say where it serves HTTP:\n%s", logs.String())
+	}
+	for path, want := range map[string]string{"/readyz": `{"status":"ready"}`, "/metrics": `agent_runs_total{integration="e2e",outcome="success"}`} {
+		resp, err := http.Get(m[1] + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, want 200 with %s:\n%s", path, resp.StatusCode, want, body)
+		}
+	}
 
 	// A big export makes the next run last seconds.
 	swapped := time.Now()

@@ -80,6 +80,10 @@ type Config struct {
 	// Logger receives the vendor's own events (retries, pacing); nil
 	// discards them. Never give it a secret.
 	Logger *slog.Logger
+	// ObserveHTTP, when set, is told of the vendor's HTTP traffic, as
+	// web.Options.Observe: the event ("request", "retry", "429") and the
+	// host[:port]. The agent's metrics count them; nil: nobody does.
+	ObserveHTTP func(event, host string)
 }
 
 // Settings is a vendor's own table of the integration, decoded by the

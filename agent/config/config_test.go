@@ -157,6 +157,9 @@ func TestDefaults(t *testing.T) {
 	if (cfg.SMTP != SMTP{Port: 587, Security: "starttls"}) {
 		t.Errorf("smtp = %+v", cfg.SMTP)
 	}
+	if (cfg.HTTP != HTTP{Listen: "127.0.0.1:8787"}) || !cfg.HTTP.Enabled() || cfg.HTTP.TLS() {
+		t.Errorf("http = %+v", cfg.HTTP)
+	}
 	in, ok := cfg.Integration("a")
 	if !ok {
 		t.Fatal("no integration a")
@@ -181,5 +184,37 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("AGENT_CONFIG", "")
 	if p := DefaultPath(); runtime.GOOS != "windows" && p != "/etc/agent/config.toml" {
 		t.Errorf("DefaultPath() = %q", p)
+	}
+}
+
+func TestHTTP(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		src  string
+		want HTTP
+	}{
+		{"off", "[http]\nlisten = \"\"\n", HTTP{}},
+		{"loopback names", "[http]\nlisten = \"localhost:9000\"\n", HTTP{Listen: "localhost:9000"}},
+		{"IPv6 loopback", "[http]\nlisten = \"[::1]:0\"\n", HTTP{Listen: "[::1]:0"}},
+		{"network with TLS, paths from the config's folder", "[http]\nlisten = \"0.0.0.0:8443\"\ntls_cert = \"tls/agent.crt\"\ntls_key = \"/etc/agent/agent.key\"\n",
+			HTTP{Listen: "0.0.0.0:8443", TLSCert: filepath.Join(dir, "tls", "agent.crt"), TLSKey: "/etc/agent/agent.key"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse(filepath.Join(dir, "config.toml"), []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if runtime.GOOS == "windows" {
+				tc.want.TLSKey = cfg.HTTP.TLSKey // not absolute there
+			}
+			if cfg.HTTP != tc.want {
+				t.Errorf("http = %+v, want %+v", cfg.HTTP, tc.want)
+			}
+			if cfg.HTTP.Enabled() != (tc.want.Listen != "") {
+				t.Errorf("Enabled() = %v", cfg.HTTP.Enabled())
+			}
+		})
 	}
 }

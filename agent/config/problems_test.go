@@ -234,6 +234,51 @@ from = "not-an-address"
 			},
 		},
 		{
+			name: "http",
+			src: `[http]
+listen = "0.0.0.0:8787"
+`,
+			want: []string{
+				`config.toml:2:1: http.listen "0.0.0.0:8787" is not a loopback address: set http.tls_cert and http.tls_key to serve it to the network, or listen on 127.0.0.1:8787 (this machine only)`,
+			},
+		},
+		{
+			name: "http every interface, half of TLS",
+			src: `[http]
+listen = ":8787"
+tls_key = "agent.key"
+`,
+			want: []string{
+				`config.toml:2:1: http.listen ":8787" listens on every interface: set http.tls_cert and http.tls_key to serve it to the network, or listen on 127.0.0.1:8787 (this machine only)`,
+				`config.toml:3:1: http.tls_key is set without http.tls_cert: TLS needs both`,
+			},
+		},
+		{
+			name: "http bad addresses",
+			src: `[http]
+listen = "localhost"
+[[integration]]
+name = "a"
+vendor = "file"
+file.path = "a.csv"
+mapping."user.email" = "email"
+`,
+			want: []string{
+				`config.toml:2:1: http.listen "localhost" is not host:port (e.g. "127.0.0.1:8787"; "" turns the endpoint off)`,
+			},
+		},
+		{
+			name: "http bad port, unknown key",
+			src: `[http]
+listen = "127.0.0.1:http"
+tls_crt = "x"
+`,
+			want: []string{
+				`config.toml:2:1: http.listen "127.0.0.1:http": the port must be a number between 0 and 65535`,
+				`config.toml:3:1: unknown key "http.tls_crt"; did you mean "tls_cert"?`,
+			},
+		},
+		{
 			name: "names",
 			src: `[[integration]]
 vendor = "file"

@@ -25,6 +25,7 @@ type Config struct {
 	Agent        Agent          `toml:"agent"`
 	Keyring      Keyring        `toml:"keyring"`
 	SMTP         SMTP           `toml:"smtp"`
+	HTTP         HTTP           `toml:"http"`
 	Integrations []*Integration `toml:"integration"`
 	Destinations []*Destination `toml:"destination"`
 	Schemas      []*Schema      `toml:"schema"`
@@ -239,6 +240,7 @@ func defaults() *Config {
 		Agent:   Agent{DataDir: DefaultDataDir(), TimeZone: DefaultTimeZone, LogLevel: "info", LogFormat: "text", MaxParallelRuns: DefaultMaxParallel},
 		Keyring: Keyring{Backend: "auto", PassphraseEnv: DefaultPassEnv},
 		SMTP:    SMTP{Port: 587, Security: "starttls"},
+		HTTP:    HTTP{Listen: DefaultListen},
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 func validate(cfg *Config, raw map[string]any, r *reporter) {
 	validateAgent(cfg, r)
 	validateSMTP(&cfg.SMTP, r)
+	validateHTTP(cfg, r)
 	seen := map[string]path{}
 	for i, in := range cfg.Integrations {
 		t, _ := rawTable(raw, "integration", i)

@@ -40,6 +40,20 @@ type Runner struct {
 	// Deliverer delivers to the integration's destinations after each
 	// run; nil leaves the queue to whoever delivers later.
 	Deliverer *deliver.Deliverer
+	// Observer is told how each run of a configured integration ended
+	// and hears its vendor's HTTP traffic (the service's metrics); nil:
+	// nobody.
+	Observer Observer
+}
+
+// Observer watches runs: package metrics satisfies it.
+type Observer interface {
+	// RunFinished gets the report of every run of an integration of the
+	// config, skipped ones included.
+	RunFinished(rep engine.Report)
+	// VendorHTTP returns what hears the integration's vendor HTTP
+	// traffic (vendors.Config.ObserveHTTP); nil: nothing does.
+	VendorHTTP(integration string) func(event, host string)
 }
 
 // Spec converts a validated integration into the engine's terms.
@@ -68,6 +82,14 @@ func Spec(in *config.Integration) engine.Spec {
 // "skipped" or "failed" report and an error; a run that started yields its
 // report and a nil error, whatever its outcome.
 func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engine.Report, error) {
+	rep, err := r.run(ctx, name, opt)
+	if _, ok := r.Config.Integration(name); ok && r.Observer != nil {
+		r.Observer.RunFinished(rep)
+	}
+	return rep, err
+}
+
+func (r *Runner) run(ctx context.Context, name string, opt engine.Options) (engine.Report, error) {
 	log := r.logger()
 	now := time.Now().UTC()
 	skipped := func(outcome string, err error) (engine.Report, error) {
@@ -103,6 +125,9 @@ func (r *Runner) Run(ctx context.Context, name string, opt engine.Options) (engi
 	settings := in.VendorConfig(r.Config)
 	settings.Secrets, settings.UserAgent = r.Secrets, r.UserAgent
 	settings.Logger = log.With("integration", name)
+	if r.Observer != nil {
+		settings.ObserveHTTP = r.Observer.VendorHTTP(name)
+	}
 	src, err := factory(settings)
 	if err != nil {
 		return skipped(store.OutcomeFailed, fmt.Errorf("%s: vendor %s: %w", name, in.Vendor, err))

@@ -12,6 +12,8 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
+	"github.com/agentsync/agent/agent/httpd"
+	"github.com/agentsync/agent/agent/metrics"
 	"github.com/agentsync/agent/agent/notify"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/scheduler"
@@ -40,6 +42,15 @@ type Daemon struct {
 	Clock   clockwork.Clock // nil: the real clock
 	Poll    time.Duration   // how often the config file is checked; default 2s
 	Options scheduler.Options
+	// HTTP serves [http] while the daemon runs: health, readiness,
+	// metrics (the runs feed them) and what Mount adds. `agent run` sets
+	// it; without it the daemon listens on nothing and keeps no metrics.
+	HTTP bool
+	// Mount, when set, mounts more handlers on the HTTP endpoint before
+	// it serves (the status page at "/", push ingest at "/ingest/").
+	Mount func(*httpd.Server)
+	// Version is the agent's, for the build-info metric.
+	Version string
 
 	mu       sync.Mutex
 	cur      *generation
@@ -54,6 +65,7 @@ type Daemon struct {
 	once     sync.Once
 	watch    fileState
 	rejected string // the hash of the last content rejected
+	metrics  *metrics.Metrics
 }
 
 // generation is what one loaded config gives the daemon.
@@ -141,6 +153,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopBackground()
 
 	d.delivery = &notify.Delivery{Store: d.st, Clock: d.Clock, Logger: d.log.With("component", "email")}
+	if d.HTTP {
+		d.metrics = metrics.New(d.Version, d, d.log.With("component", "metrics"))
+	}
 	gen := d.generation(cfg, hash)
 	d.cur = gen
 	// Before any run of ours: a run left "running" is a crash's.
@@ -163,6 +178,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { d.sched.Watch(bg) })
 	wg.Go(func() { d.deliveries(bg) })
+	if d.HTTP {
+		d.serveHTTP(bg, cfg, &wg)
+	}
 	d.sched.CatchUp(ctx)
 	stopSignals := d.notifySignals()
 	defer stopSignals()
@@ -204,9 +222,11 @@ func (d *Daemon) generation(cfg *config.Config, hash string) *generation {
 	}
 	d.delivery.SetMailer(m)
 	dl := &deliver.Deliverer{Config: cfg, Store: d.st, Secrets: d.secrets, Logger: d.log, UserAgent: d.UserAgent, Version: strings.TrimPrefix(d.UserAgent, "agent/"), Notifier: n}
-	return &generation{cfg: cfg, hash: hash, loadedAt: d.Clock.Now(), runner: &runner.Runner{
-		Config: cfg, Store: d.st, Logger: d.log, Secrets: d.secrets, UserAgent: d.UserAgent, Notifier: n, Deliverer: dl,
-	}}
+	r := &runner.Runner{Config: cfg, Store: d.st, Logger: d.log, Secrets: d.secrets, UserAgent: d.UserAgent, Notifier: n, Deliverer: dl}
+	if d.metrics != nil {
+		r.Observer = d.metrics
+	}
+	return &generation{cfg: cfg, hash: hash, loadedAt: d.Clock.Now(), runner: r}
 }
 
 func (d *Daemon) logSchedule(cfg *config.Config) {

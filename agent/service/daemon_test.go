@@ -63,6 +63,13 @@ func startDaemon(t *testing.T, text string) *daemonHarness {
 // (dir/data) first.
 func startDaemonAfter(t *testing.T, text string, before func(dataDir string)) *daemonHarness {
 	t.Helper()
+	return startDaemonWith(t, text, before, nil)
+}
+
+// startDaemonWith is startDaemonAfter with setup given the daemon before
+// it runs.
+func startDaemonWith(t *testing.T, text string, before func(dataDir string), setup func(*Daemon)) *daemonHarness {
+	t.Helper()
 	dir := t.TempDir()
 	if before != nil {
 		before(filepath.Join(dir, "data"))
@@ -74,6 +81,9 @@ func startDaemonAfter(t *testing.T, text string, before func(dataDir string)) *d
 		t.Fatal(err)
 	}
 	h.d = &Daemon{ConfigPath: h.path, Stderr: h.logs, OpenSecrets: noSecrets, Clock: h.clock, Poll: time.Second}
+	if setup != nil {
+		setup(h.d)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	go func() { h.errc <- h.d.Run(ctx) }()

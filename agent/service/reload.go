@@ -76,6 +76,10 @@ func (d *Daemon) keepUntilRestart(old, cfg *config.Config) {
 	if cfg.Agent.MaxParallelRuns != old.Agent.MaxParallelRuns {
 		d.log.Warn("agent.max_parallel_runs changed: it applies when the service restarts", "max_parallel_runs", old.Agent.MaxParallelRuns)
 	}
+	if cfg.HTTP != old.HTTP {
+		d.log.Warn("[http] changed: it applies when the service restarts", "listen", old.HTTP.Listen)
+		cfg.HTTP = old.HTTP
+	}
 	if cfg.Agent.LogFormat != old.Agent.LogFormat {
 		d.log.Warn("agent.log_format changed: it applies when the service restarts")
 	}

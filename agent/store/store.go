@@ -166,6 +166,16 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Ping reads the database's schema: a cheap proof that the file is
+// there and readable, for readiness checks.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		return fmt.Errorf("store: %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict as an
 // error when it is not "ok".
 func (s *Store) IntegrityCheck(ctx context.Context) error {

@@ -56,6 +56,7 @@ type source struct {
 	secrets    vendors.SecretSource
 	userAgent  string
 	log        *slog.Logger
+	observe    func(event, host string) // the metrics' ear on the HTTP traffic; nil: none
 }
 
 // New builds the REST source from s.Settings (a *Settings), which the
@@ -103,6 +104,7 @@ func New(s vendors.Config) (vendors.Source, error) {
 		secrets:    s.Secrets,
 		userAgent:  ua,
 		log:        log.With("vendor", vendor),
+		observe:    s.ObserveHTTP,
 	}, nil
 }
 
@@ -133,6 +135,7 @@ func (s *source) fetch(ctx context.Context, red *credentials.Redactor, yield fun
 		MaxWait:          s.limits.MaxWait,
 		Logger:           s.log,
 		Redactor:         red,
+		Observe:          s.observe,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.vendor, err)

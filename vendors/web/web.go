@@ -67,7 +67,19 @@ type Options struct {
 	// Base carries the requests; nil builds an http.Transport from the
 	// options above (proxy from the environment, verified TLS).
 	Base http.RoundTripper
+	// Observe, when set, is told of each attempt (EventRequest), each 429
+	// answer (EventRateLimited) and each retry decided (EventRetry), with
+	// the request's host[:port] (never a path or query): what the run's
+	// metrics count. It must not block.
+	Observe func(event, host string)
 }
+
+// The events of Options.Observe.
+const (
+	EventRequest     = "request"
+	EventRetry       = "retry"
+	EventRateLimited = "429"
+)
 
 // Errors callers branch on; they arrive wrapped.
 var (
@@ -198,6 +210,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
+		t.event(EventRequest, req)
 		resp, body, err := t.once(req, attempt)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -213,6 +226,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				resp.Body = io.NopCloser(bytes.NewReader(body))
 				resp.ContentLength = int64(len(body))
 				return resp, nil
+			}
+			if resp.StatusCode == http.StatusTooManyRequests {
+				t.event(EventRateLimited, req)
 			}
 			what = "HTTP " + redact(t.o.Redactor, resp.Status) // the reason phrase is the server's to fill
 			if d, ok := RetryAfter(resp.Header.Get("Retry-After"), t.serverNow(resp.Header)); ok {
@@ -230,10 +246,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if wait == 0 {
 			wait = t.backoff(attempt)
 		}
+		t.event(EventRetry, req)
 		t.log.Warn("retrying a request", "host", req.URL.Host, "path", req.URL.Path, "attempt", attempt, "cause", what, "wait", wait)
 		if err := t.o.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// event tells Options.Observe, when set.
+func (t *Transport) event(name string, req *http.Request) {
+	if t.o.Observe != nil {
+		t.o.Observe(name, req.URL.Host)
 	}
 }
 

@@ -399,3 +399,46 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+func TestObserve(t *testing.T) {
+	tests := []struct {
+		name    string
+		answers []answer
+		want    map[string]int
+	}{
+		{"one request", []answer{{code: 200, body: `{}`}}, map[string]int{EventRequest: 1}},
+		{"429 then 500 then ok", []answer{{code: 429}, {code: 500}, {code: 200}}, map[string]int{EventRequest: 3, EventRateLimited: 1, EventRetry: 2}},
+		{"429 until giving up", []answer{{code: 429}}, map[string]int{EventRequest: 4, EventRateLimited: 4, EventRetry: 3}},
+		{"404 is a request, no retry", []answer{{code: 404}}, map[string]int{EventRequest: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(&script{answers: tc.answers})
+			defer srv.Close()
+			var mu sync.Mutex
+			got := map[string]int{}
+			host := strings.TrimPrefix(srv.URL, "http://")
+			c := client(t, Options{Observe: func(event, h string) {
+				mu.Lock()
+				defer mu.Unlock()
+				if h != host {
+					t.Errorf("host %q, want %q", h, host)
+				}
+				got[event]++
+			}}, &sleeps{})
+			if resp, err := c.Get(srv.URL + "/v1/users?cursor=abc"); err == nil {
+				resp.Body.Close()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != len(tc.want) {
+				t.Fatalf("events %v, want %v", got, tc.want)
+			}
+			for k, n := range tc.want {
+				if got[k] != n {
+					t.Errorf("events %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
