@@ -6,14 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/httpd"
+	"github.com/agentsync/agent/agent/httpd/page"
+	"github.com/agentsync/agent/agent/ingest"
 	"github.com/agentsync/agent/agent/metrics"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/vendors"
 )
 
 func init() {
@@ -21,11 +25,66 @@ func init() {
 }
 
 // mountHandlers mounts, beside health, readiness and metrics, the
-// handlers of the HTTP endpoint of `agent run` and of `agent serve`
-// (srv.ReadOnly(): nothing that changes anything there): the status page
-// at "/", push ingest at "/ingest/". srv.State() gives them the config
-// and the store.
-func mountHandlers(srv *httpd.Server) {}
+// handlers of the HTTP endpoint of `agent run` and of `agent serve`: the
+// status page at "/" and, where the state is the service's (it can run
+// and holds the keyring), push ingest at "/ingest/" and the page's Run
+// now button. `agent serve` (srv.ReadOnly()) gets a page that only reads.
+func mountHandlers(srv *httpd.Server) {
+	state := srv.State()
+	live, _ := state.(liveState)
+	if srv.ReadOnly() {
+		live = nil
+	}
+	log := srv.Logger()
+	srv.Handle("/", &onStore{state: state, build: func(st *store.Store) http.Handler {
+		d := page.Deps{Config: state.Config, Store: st, Logger: log.With("component", "page")}
+		if live != nil {
+			d.RunNow = live.RunNow
+		}
+		return page.Handler(d)
+	}})
+	if live == nil {
+		return
+	}
+	srv.Handle(ingest.Prefix, &onStore{state: state, build: func(st *store.Store) http.Handler {
+		return ingest.Handler(ingest.Deps{Config: state.Config, Store: st, Secrets: live.Secrets(), Deliver: live.Deliver,
+			Logger: log.With("component", "ingest")})
+	}})
+}
+
+// liveState is what the service's state adds to httpd.State: runs,
+// the keyring, deliveries (service.Daemon).
+type liveState interface {
+	RunNow(ctx context.Context, integration string) error
+	Secrets() vendors.SecretSource
+	Deliver(ctx context.Context, integration string)
+}
+
+// onStore builds its handler the first time the store opens (`agent
+// serve` may start before the service has made one); until then it
+// answers 503 with the reason.
+type onStore struct {
+	state httpd.State
+	build func(*store.Store) http.Handler
+	mu    sync.Mutex
+	h     http.Handler
+}
+
+func (o *onStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	if o.h == nil {
+		st, err := o.state.Store(r.Context())
+		if err != nil {
+			o.mu.Unlock()
+			http.Error(w, "the store is not readable yet: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		o.h = o.build(st)
+	}
+	h := o.h
+	o.mu.Unlock()
+	h.ServeHTTP(w, r)
+}
 
 // cmdServe serves [http] alone and read-only: health, readiness and
 // metrics read from the config and the store, for a machine where the

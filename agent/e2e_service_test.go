@@ -121,7 +121,17 @@ file.path = "users.jsonl"
 	if m == nil {
 		t.Fatalf("the agent does not say where it serves HTTP:\n%s", logs.String())
 	}
-	for path, want := range map[string]string{"/readyz": `{"status":"ready"}`, "/metrics": `agent_runs_total{integration="e2e",outcome="success"}`} {
+	// ... and the status page, and push ingest (which knows e2e is no
+	// ingest integration: its own JSON answer, not the mux's 404).
+	resp, err := http.Post(m[1]+"/ingest/e2e", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("POST /ingest/e2e: %d %s, want ingest's own 404", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for path, want := range map[string]string{"/readyz": `{"status":"ready"}`, "/metrics": `agent_runs_total{integration="e2e",outcome="success"}`, "/": `href="/integration/e2e"`} {
 		resp, err := http.Get(m[1] + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)

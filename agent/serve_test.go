@@ -87,6 +87,9 @@ func TestServe(t *testing.T) {
 	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
 		t.Errorf("/readyz without a store: %d %s", code, body)
 	}
+	if code, body := httpGet(t, base+"/"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not readable yet") {
+		t.Errorf("the status page without a store: %d %s", code, body)
+	}
 	if _, err := os.Stat(filepath.Join(s.dir, "data")); err == nil {
 		t.Error("agent serve created data_dir")
 	}
@@ -96,6 +99,13 @@ func TestServe(t *testing.T) {
 	}
 	if code, body := httpGet(t, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
 		t.Errorf("/readyz after a run: %d %s", code, body)
+	}
+	// The status page, read-only: no Run now, and no push ingest.
+	if code, body := httpGet(t, base+"/"); code != http.StatusOK || !strings.Contains(body, "ironclad-example") || strings.Contains(body, "Run now") {
+		t.Errorf("the status page of agent serve: %d %s", code, body)
+	}
+	if code, _ := httpGet(t, base+"/ingest/ironclad-example"); code != http.StatusNotFound {
+		t.Errorf("agent serve serves ingest: %d", code)
 	}
 	code, body := httpGet(t, base+"/metrics")
 	if code != http.StatusOK || !strings.Contains(body, `agent_last_success_timestamp_seconds{integration="ironclad-example"}`) ||

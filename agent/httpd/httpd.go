@@ -100,6 +100,9 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // State is the state the server reads, for mounted handlers.
 func (s *Server) State() State { return s.o.State }
 
+// Logger is the server's logger, for mounted handlers.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
 // ReadOnly reports whether the server must change nothing.
 func (s *Server) ReadOnly() bool { return s.o.ReadOnly }
 

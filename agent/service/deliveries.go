@@ -28,9 +28,7 @@ func (d *Daemon) deliveries(ctx context.Context) {
 	tick := d.Clock.NewTicker(deliverEvery)
 	defer tick.Stop()
 	for {
-		d.mu.Lock()
-		gen := d.cur
-		d.mu.Unlock()
+		gen := d.generationNow()
 		cfg, dl := gen.cfg, gen.runner.Deliverer
 		states, err := d.st.Deliveries(ctx)
 		if err != nil && ctx.Err() == nil {

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/httpd"
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/vendors"
 )
 
 // listenRetry is how often the service tries again to listen on an
@@ -54,4 +56,28 @@ func (d *Daemon) serveHTTP(ctx context.Context, cfg *config.Config, wg *sync.Wai
 			log.Error("the HTTP endpoint stopped; the syncs go on", "error", err)
 		}
 	})
+}
+
+// RunNow runs the named integration now, as `agent run-now` does, with the
+// current config: the status page's button. A run that could not start
+// (draft, already running) is the error.
+func (d *Daemon) RunNow(ctx context.Context, name string) error {
+	_, err := d.generationNow().runner.Run(ctx, name, engine.Options{Trigger: engine.TriggerManual})
+	return err
+}
+
+// Secrets is the daemon's credential store (nil when it could not open).
+func (d *Daemon) Secrets() vendors.SecretSource { return d.secrets }
+
+// Deliver delivers what is queued of the integration now (after a push).
+func (d *Daemon) Deliver(ctx context.Context, integration string) {
+	if _, err := d.generationNow().runner.Deliverer.Integration(ctx, integration, false); err != nil {
+		d.log.Error("delivery after a push", "integration", integration, "error", err)
+	}
+}
+
+func (d *Daemon) generationNow() *generation {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cur
 }
