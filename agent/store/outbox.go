@@ -163,10 +163,18 @@ func (s *Store) Changed(ctx context.Context, integration string, from, to int64,
 		b, _ := json.Marshal(f)
 		return string(b)
 	}
-	return collect(ctx, s.db, "changes of "+integration+" to deliver", scanPending, `WITH w AS (
+	return collect(ctx, s.db, "changes of "+integration+" to deliver", scanPending, changedSQL, from, to, integration, list(personFields), list(saasFields), createdUpTo.Person, createdUpTo.SaaS)
+}
+
+// changedSQL lists a queue's changed records: ?1, ?2 the change range,
+// ?3 the integration, ?4, ?5 the fields sent (JSON arrays, NULL: all), ?6,
+// ?7 the last record ids not sent whole as creations. The range is read
+// through the rowid (TestDeliveryQueryPlans): the integration's index
+// would read its whole history.
+const changedSQL = `WITH w AS (
 		SELECT kind, application, key, max(id) AS last, max(CASE WHEN field = 'status' THEN id END) AS st
 		FROM changes
-		WHERE id > ?1 AND id <= ?2 AND integration = ?3
+		WHERE id > ?1 AND id <= ?2 AND +integration = ?3
 			AND CASE kind WHEN 'person' THEN (?4 IS NULL OR field IN (SELECT value FROM json_each(?4)))
 				ELSE (?5 IS NULL OR field IN (SELECT value FROM json_each(?5))) END
 		GROUP BY kind, application, key)
@@ -176,8 +184,7 @@ func (s *Store) Changed(ctx context.Context, integration string, from, to int64,
 	LEFT JOIN people p ON w.kind = 'person' AND p.integration = ?3 AND p.key = w.key
 	LEFT JOIN saas_users s ON w.kind = 'saas_user' AND s.integration = ?3 AND s.application = w.application AND s.key = w.key
 	WHERE (w.kind = 'person' AND p.id <= ?6) OR (w.kind = 'saas_user' AND s.id <= ?7)
-	ORDER BY w.last`, from, to, integration, list(personFields), list(saasFields), createdUpTo.Person, createdUpTo.SaaS)
-}
+	ORDER BY w.last`
 
 func scanPending(r rowScanner) (Pending, error) {
 	var p Pending

@@ -75,12 +75,7 @@ func (rr *recordReader) lastSync(ctx context.Context, seen sql.NullString) (*Run
 // "+integration = ?"; the integration is the first argument) and calls fn
 // for each.
 func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args []any, fn func(Record) error) error {
-	app := "''"
-	if kind == SaaSUser {
-		app = "application"
-	}
-	rows, err := rr.s.db.QueryContext(ctx, `SELECT id, `+app+`, key, data, status, deactivated_at, seen_until, coalesce(created_run, '') FROM `+kind.table()+
-		` WHERE `+where, append([]any{rr.integration}, args...)...)
+	rows, err := rr.s.db.QueryContext(ctx, recordSQL(kind, where), append([]any{rr.integration}, args...)...)
 	if err != nil {
 		return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 	}
@@ -105,6 +100,20 @@ func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args
 	}
 	return rows.Err()
 }
+
+// recordSQL selects the records of the kind that match where.
+func recordSQL(kind Kind, where string) string {
+	app := "''"
+	if kind == SaaSUser {
+		app = "application"
+	}
+	return `SELECT id, ` + app + `, key, data, status, deactivated_at, seen_until, coalesce(created_run, '') FROM ` + kind.table() + ` WHERE ` + where
+}
+
+// afterSQL is RecordsAfter's condition. The id range is the rowid's:
+// with the key index, SQLite would read every record of the integration
+// to sort them by id, at every call (TestDeliveryQueryPlans).
+const afterSQL = `+integration = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`
 
 // Records streams the integration's records of one kind, ordered by key.
 func (s *Store) Records(ctx context.Context, integration string, kind Kind, fn func(Record) error) error {
@@ -132,9 +141,7 @@ func (s *Store) RecordsAfter(ctx context.Context, integration string, kind Kind,
 		upTo = 1<<63 - 1
 	}
 	out := make([]Record, 0, limit)
-	// The id range is the rowid's: with the key index, SQLite would read
-	// every record of the integration to sort them by id, at every call.
-	err = rr.query(ctx, kind, `+integration = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`, []any{after, upTo, limit}, func(r Record) error {
+	err = rr.query(ctx, kind, afterSQL, []any{after, upTo, limit}, func(r Record) error {
 		out = append(out, r)
 		return nil
 	})
