@@ -198,8 +198,14 @@ func (s *Store) CountRecords(ctx context.Context, integration string, kind Kind,
 	if upTo <= 0 {
 		upTo = 1<<63 - 1
 	}
+	// A range of new ids is read through the rowid; all of them, through
+	// the integration's index (a count that reads no record).
+	cond := `integration = ?`
+	if after > 0 {
+		cond = `+integration = ?`
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE integration = ? AND id > ? AND id <= ?`, integration, after, upTo).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE `+cond+` AND id > ? AND id <= ?`, integration, after, upTo).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count %s records of %s: %w", kind, integration, err)
 	}
