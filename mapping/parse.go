@@ -156,8 +156,17 @@ func (p *parser) spaceHint(e *Expr, start int) string {
 		name = name[:i]
 	}
 	name = strings.TrimRightFunc(name, unicode.IsSpace)
-	if strings.ContainsAny(name, "`\n") {
+	words := strings.Fields(name)
+	if len(words) < 2 || strings.ContainsAny(name, "`\n") {
 		return ""
+	}
+	if _, ok := transforms[words[1]]; ok && len(words) == 2 { // "email lower"
+		return fmt.Sprintf("; did you mean %q?", words[0]+" | "+p.s[p.pos:])
+	}
+	for _, w := range words { // "First Name", "Date of birth", not "a + b"
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return ""
+		}
 	}
 	return fmt.Sprintf("; a field name with a space is written in backquotes: `%s`", name)
 }
