@@ -108,9 +108,18 @@ func q(s string) string {
 }
 
 // suggest returns `; did you mean "x"?` for the candidate closest to s, or
-// "" when none is close: a small edit distance, or one is a prefix of the
-// other ("deactiv", "warning").
+// "" when none is close (see Closest).
 func suggest(s string, candidates []string) string {
+	if best := Closest(s, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+// Closest returns the candidate s is likely a typo of, or "" when none is
+// close: a small edit distance, or one is a prefix of the other ("deactiv",
+// "warning"). The CLI uses it for commands and flags too.
+func Closest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	best, bestD := "", 1<<30
 	n := utf8.RuneCountInString(ls)
@@ -137,7 +146,7 @@ func suggest(s string, candidates []string) string {
 	if best == "" || bestD > limit || best == s {
 		return ""
 	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }
 
 // distance is the optimal string alignment distance between a and b, in
