@@ -114,6 +114,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	case errors.Is(err, errSilent):
 		return exitFailed
+	case errors.Is(err, errConfigShown):
+		return exitUsage
 	}
 	var ue usageError
 	var ce *config.Error

@@ -28,6 +28,10 @@ func (p Problem) String() string {
 // sorted by position. Use errors.As to get at it.
 type Error struct {
 	Problems []Problem
+	// DataDir is the state folder the file names (absolute), or the
+	// default when it names none or could not be read that far (a TOML
+	// syntax error): where a command can still read the store.
+	DataDir string
 }
 
 // Error joins the problems, one per line.
@@ -83,7 +87,7 @@ func (r *reporter) add(p path, msg string) {
 	r.probs = append(r.probs, pr)
 }
 
-func (r *reporter) err() error {
+func (r *reporter) err() *Error {
 	if len(r.probs) == 0 {
 		return nil
 	}
