@@ -23,8 +23,11 @@ Usage: agent [--config PATH] COMMAND [ARGS]
 
 Commands:
   validate                               check the config file
-  run-now [NAME...] [--dry-run] [--json] run integrations now (all launched ones if none named)
-  deliver [NAME...] [--full] [--json]   deliver what is queued for the integrations' destinations now
+  run-now [NAME...] [--dry-run] [--json] [--verbose]
+                                         run integrations now (all launched ones if none named);
+                                         --verbose: their log on stderr, else warnings and errors only
+  deliver [NAME...] [--full] [--json] [--verbose]
+                                         deliver what is queued for the integrations' destinations now
   status [--json]                        state, last and next run of each integration
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
@@ -49,9 +52,13 @@ Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid config.
 type app struct {
 	configPath string
 	configFrom string // where configPath came from: "--config", "$AGENT_CONFIG" or "the default"
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
+	// quiet keeps a command's log to warnings and errors, so that its own
+	// output reads clean on a terminal (run-now and deliver without
+	// --verbose).
+	quiet  bool
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
 }
 
 type command func(ctx context.Context, a *app, args []string) error
@@ -170,6 +177,9 @@ func (a *app) logger(cfg *config.Config) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.Agent.LogLevel)); err != nil {
 		level = slog.LevelInfo
+	}
+	if a.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if strings.EqualFold(cfg.Agent.LogFormat, "json") {

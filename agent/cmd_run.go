@@ -26,7 +26,9 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("run-now", flag.ContinueOnError)
 	dry := fs.Bool("dry-run", false, "fetch and diff, write nothing")
 	asJSON := fs.Bool("json", false, "one JSON run report per line")
+	verbose := fs.Bool("verbose", false, "log what the runs do on stderr, at [agent] log_level (else warnings and errors only)")
 	names, cfg, err := a.parseWithConfig(fs, args)
+	a.quiet = !*verbose
 	if err != nil {
 		return err
 	}
