@@ -19,6 +19,7 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/internal/plural"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -178,7 +179,7 @@ func progressLine(w io.Writer, name string) (func(engine.Progress), func()) {
 	shown := false
 	return func(p engine.Progress) {
 			shown = true
-			fmt.Fprintf(w, "\r%s: page %d, %d users fetched", name, p.Pages, p.Fetched)
+			fmt.Fprintf(w, "\r%s: page %d, %s fetched", name, p.Pages, plural.Count(p.Fetched, "user", "users"))
 		}, func() {
 			if shown {
 				fmt.Fprint(w, "\r\033[K")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/config"
+	"github.com/agentsync/agent/internal/plural"
 )
 
 func cmdValidate(ctx context.Context, a *app, args []string) error {
@@ -38,8 +39,8 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	for _, w := range integrationWarnings(cfg) {
 		fmt.Fprintln(a.stdout, "warning:", w)
 	}
-	fmt.Fprintf(a.stdout, "%s: ok, %d integrations (%d launched, %d draft)\n",
-		a.configPath, len(cfg.Integrations), launched, len(cfg.Integrations)-launched)
+	fmt.Fprintf(a.stdout, "%s: ok, %s (%d launched, %d draft)\n",
+		a.configPath, plural.Count(len(cfg.Integrations), "integration", "integrations"), launched, len(cfg.Integrations)-launched)
 	return nil
 }
 

@@ -261,7 +261,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 	}{
 		{"unknown command", "", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"unknown integration", "", []string{"run-now", "nope"}, exitUsage, `no integration named "nope"`},
-		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "run-now: unknown flag --fast (flags: --dry-run, --json)"},
+		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "run-now: unknown flag --fast (flags: --dry-run, --json, --verbose)"},
 		{"command typo", "", []string{"valdate"}, exitUsage, `unknown command "valdate"; did you mean validate?`},
 		{"flag typo", "", []string{"status", "--jsn"}, exitUsage, "agent: status: unknown flag --jsn (did you mean --json?)"},
 		{"flag typo, one dash", "", []string{"status", "-jsn"}, exitUsage, "status: unknown flag --jsn (did you mean --json?)"},
@@ -271,6 +271,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		{"export help format", "", []string{"export", "-h"}, exitOK, "--format       jsonl | csv (default: jsonl)"},
 		{"unknown key", "[agent]\ndata_dir = \"d\"\nlog_levle = \"info\"\n", []string{"validate"}, exitUsage, "config.toml:3:1"},
 		{"draft validates", draft, []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},
+		{"one integration", draft, []string{"validate"}, exitOK, ": ok, 1 integration (0 launched, 1 draft)\n"},
 		{"draft does not run", draft, []string{"run-now", "d"}, exitFailed, "draft"},
 		{"version", "", []string{"version"}, exitOK, "agent "},
 	}
