@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+
+	"github.com/agentsync/agent/agent/config"
 )
 
 // Exit codes of the CLI contract.
@@ -15,18 +18,25 @@ const (
 	exitUsage  = 2
 )
 
-// usageError is bad usage or an invalid config: exit code 2.
-type usageError struct{ msg string }
+// usageError is bad usage or an invalid config: exit code 2. err, when
+// set, is the cause (errors.Is(err, fs.ErrNotExist) for a missing config).
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e usageError) Error() string { return e.msg }
+func (e usageError) Unwrap() error { return e.err }
 
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return usageError{msg: fmt.Sprintf(format, a...)} }
 
 // parseArgs parses flags and names in any order (`run-now --json acme` =
-// `run-now acme --json`), which the standard flag package does not.
+// `run-now acme --json`), which the standard flag package does not. A
+// flag is -name or --name, its value after "=" or in the next argument;
+// problems are said with "--", as the usage text writes flags.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	var flags, names []string
+	var names []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -37,23 +47,101 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 			names = append(names, a)
 			continue
 		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			if name == "h" || name == "help" {
+				return nil, helpError{fs}
+			}
+			return nil, usagef("%s: unknown flag --%s%s", fs.Name(), name, flagHint(fs, name))
 		}
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
+		if !hasValue {
+			if isBoolFlag(f) {
+				value = "true"
+			} else if i+1 < len(args) {
+				i++
+				value = args[i]
+			} else {
+				return nil, usagef("%s: --%s needs a value", fs.Name(), name)
+			}
 		}
-	}
-	if err := fs.Parse(flags); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+		if err := fs.Set(name, value); err != nil {
+			return nil, usagef("%s: --%s %q: %v", fs.Name(), name, value, flagValueError(f, err))
 		}
-		return nil, usagef("%s: %v", fs.Name(), err)
 	}
 	return names, nil
+}
+
+// helpError is --help of a command: flag.ErrHelp, with the command's
+// flags for the help text.
+type helpError struct{ fs *flag.FlagSet }
+
+func (helpError) Error() string        { return flag.ErrHelp.Error() }
+func (helpError) Is(target error) bool { return target == flag.ErrHelp }
+
+// printHelp writes a command's help: its lines of the usage text, then
+// each flag with its default.
+func printHelp(w io.Writer, cmd string, fs *flag.FlagSet) {
+	fmt.Fprintln(w, "Usage: agent [--config PATH]")
+	lines := strings.Split(usageText, "\n")
+	for i, l := range lines {
+		if f := strings.Fields(l); len(f) == 0 || f[0] != cmd || !strings.HasPrefix(l, "  ") {
+			continue
+		}
+		fmt.Fprintln(w, l)
+		for _, next := range lines[i+1:] { // a description on the lines below
+			if !strings.HasPrefix(next, "          ") {
+				break
+			}
+			fmt.Fprintln(w, next)
+		}
+	}
+	if fs == nil {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		if n++; n == 1 {
+			fmt.Fprintln(tw, "\nFlags:")
+		}
+		def := ""
+		if f.DefValue != "" && !(isBoolFlag(f) && f.DefValue == "false") {
+			def = fmt.Sprintf(" (default: %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  --%s\t%s%s\n", f.Name, f.Usage, def)
+	})
+	tw.Flush()
+}
+
+// flagHint suggests the closest flag of fs, else lists them.
+func flagHint(fs *flag.FlagSet, name string) string {
+	var all []string
+	fs.VisitAll(func(f *flag.Flag) { all = append(all, f.Name) })
+	if len(all) == 0 {
+		return " (it takes no flags)"
+	}
+	if best := config.Closest(name, all); best != "" {
+		return fmt.Sprintf(" (did you mean --%s?)", best)
+	}
+	return " (flags: --" + strings.Join(all, ", --") + ")"
+}
+
+// flagValueError says what a flag wants, for the flag package's bare
+// "parse error" of a number, duration or bool.
+func flagValueError(f *flag.Flag, err error) error {
+	if err.Error() != "parse error" {
+		return err
+	}
+	switch t := fmt.Sprintf("%T", f.Value); {
+	case isBoolFlag(f):
+		return errors.New("want true or false")
+	case strings.Contains(t, "duration"):
+		return errors.New("want a duration such as 30s or 5m")
+	case strings.Contains(t, "int") || strings.Contains(t, "float"):
+		return errors.New("want a number")
+	}
+	return err
 }
 
 func isBoolFlag(f *flag.Flag) bool {

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/agentsync/agent/agent/config"
@@ -20,12 +23,16 @@ Usage: agent [--config PATH] COMMAND [ARGS]
 
 Commands:
   validate                               check the config file
-  run-now [NAME...] [--dry-run] [--json] run integrations now (all launched ones if none named)
-  deliver [NAME...] [--full] [--json]   deliver what is queued for the integrations' destinations now
+  run-now [NAME...] [--dry-run] [--json] [--verbose]
+                                         run integrations now (all launched ones if none named);
+                                         --verbose: their log on stderr, else warnings and errors only
+  deliver [NAME...] [--full] [--json] [--verbose]
+                                         deliver what is queued for the integrations' destinations now
   status [--json]                        state, last and next run of each integration
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
-  export --integration NAME --kind people|saas_users --format jsonl|csv
+  export --integration NAME [--kind people|saas_users] [--format jsonl|csv]
+                                         the stored records (default: --kind people --format jsonl)
   changes [--integration NAME] [--key KEY] [--since DATE] [--limit N] [--json]
                                          the change history (record, field, old, new, run, time, a push's event and actor)
   credentials set NAME [--kind oauth2_client|api_key|basic] [--client-id ID | --username USER] [--secret-stdin] [--expires YYYY-MM-DD]
@@ -44,9 +51,14 @@ Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid config.
 // app is one CLI invocation.
 type app struct {
 	configPath string
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
+	configFrom string // where configPath came from: "--config", "$AGENT_CONFIG" or "the default"
+	// quiet keeps a command's log to warnings and errors, so that its own
+	// output reads clean on a terminal (run-now and deliver without
+	// --verbose).
+	quiet  bool
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
 }
 
 type command func(ctx context.Context, a *app, args []string) error
@@ -81,22 +93,36 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, ok := commands[rest[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "agent: unknown command %q (try 'agent help')\n", rest[0])
+		hint := ""
+		if best := config.Closest(rest[0], slices.Collect(maps.Keys(commands))); best != "" {
+			hint = fmt.Sprintf("; did you mean %s?", best)
+		}
+		fmt.Fprintf(stderr, "agent: unknown command %q%s (agent help lists the commands)\n", rest[0], hint)
 		return exitUsage
 	}
+	a := &app{configPath: cfgPath, configFrom: "--config", stdin: stdin, stdout: stdout, stderr: stderr}
 	if cfgPath == "" {
-		cfgPath = config.DefaultPath()
+		a.configPath, a.configFrom = config.DefaultPath(), "the default"
+		if os.Getenv("AGENT_CONFIG") != "" {
+			a.configFrom = "$AGENT_CONFIG"
+		}
 	}
-	a := &app{configPath: cfgPath, stdin: stdin, stdout: stdout, stderr: stderr}
 	err = cmd(ctx, a, rest[1:])
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(stdout, usageText, config.DefaultPath())
+		var he helpError
+		if errors.As(err, &he) {
+			printHelp(stdout, rest[0], he.fs)
+		} else {
+			fmt.Fprintf(stdout, usageText, config.DefaultPath())
+		}
 		return exitOK
 	case errors.Is(err, errSilent):
 		return exitFailed
+	case errors.Is(err, errConfigShown):
+		return exitUsage
 	}
 	var ue usageError
 	var ce *config.Error
@@ -116,7 +142,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 var errSilent = errors.New("failed")
 
 func (a *app) loadConfig() (*config.Config, error) {
-	return config.Load(a.configPath)
+	cfg, err := config.Load(a.configPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, a.noConfig(err)
+	}
+	return cfg, err
+}
+
+// noConfig is the usage error of a config file that is not there: it
+// says where the path came from and how to give another.
+func (a *app) noConfig(err error) error {
+	how := "give the config file with --config PATH or $AGENT_CONFIG"
+	switch a.configFrom {
+	case "--config":
+		how = "check the path given with --config"
+	case "$AGENT_CONFIG":
+		how = "check $AGENT_CONFIG, or give the config file with --config PATH"
+	}
+	return usageError{msg: fmt.Sprintf("no config file at %s (%s): %s", a.configPath, a.configFrom, how), err: err}
 }
 
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
@@ -134,6 +177,9 @@ func (a *app) logger(cfg *config.Config) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.Agent.LogLevel)); err != nil {
 		level = slog.LevelInfo
+	}
+	if a.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if strings.EqualFold(cfg.Agent.LogFormat, "json") {

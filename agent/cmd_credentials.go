@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/plural"
 )
 
 func init() { commands["credentials"] = cmdCredentials }
@@ -169,7 +170,7 @@ func expiryText(m credentials.Meta, now time.Time, loc *time.Location) string {
 	if m.Expiry(now) == credentials.ExpiryExpired {
 		return "expired on " + day
 	}
-	return fmt.Sprintf("expires %s (in %d days)", day, int(m.ExpiresAt.Sub(now).Hours()/24))
+	return fmt.Sprintf("expires %s (in %s)", day, plural.Count(int(m.ExpiresAt.Sub(now).Hours()/24), "day", "days"))
 }
 
 // usedBy lists what names credential name in the config.

@@ -311,12 +311,12 @@ func TestSecretsHygiene(t *testing.T) {
 	b.must("", "credentials", "list")
 	b.must("", "credentials", "list", "--json")
 	b.must("", "credentials", "test", "vx-cred")
-	b.must("", "run-now", "vx", "--json")
-	b.must("", "run-now", "vx")
+	b.must("", "run-now", "vx", "--json", "--verbose") // --verbose: the log is searched too
+	b.must("", "run-now", "vx", "--verbose")
 	b.must(wrong+"\n", "credentials", "set", "vx-cred", "--client-id", "hygiene-client", "--secret-stdin")
 	b.agent("", "credentials", "test", "vx-cred")
-	b.agent("", "run-now", "vx", "--json")
-	b.agent("", "run-now", "vx")
+	b.agent("", "run-now", "vx", "--json", "--verbose")
+	b.agent("", "run-now", "vx", "--verbose")
 	for _, args := range [][]string{{"runs", "--json"}, {"runs"}, {"status", "--json"}, {"status"}, {"notifications", "--json"}, {"validate"}, {"export", "--integration", "vx", "--kind", "people", "--format", "jsonl"}} {
 		b.agent("", args...)
 	}

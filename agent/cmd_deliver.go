@@ -31,7 +31,9 @@ func cmdDeliver(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
 	full := fs.Bool("full", false, "first queue a snapshot of every record")
 	asJSON := fs.Bool("json", false, "one JSON object per integration per line")
+	verbose := fs.Bool("verbose", false, "log what the deliveries do on stderr, at [agent] log_level (else warnings and errors only)")
 	names, cfg, err := a.parseWithConfig(fs, args)
+	a.quiet = !*verbose
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/internal/plural"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -26,7 +27,9 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("run-now", flag.ContinueOnError)
 	dry := fs.Bool("dry-run", false, "fetch and diff, write nothing")
 	asJSON := fs.Bool("json", false, "one JSON run report per line")
+	verbose := fs.Bool("verbose", false, "log what the runs do on stderr, at [agent] log_level (else warnings and errors only)")
 	names, cfg, err := a.parseWithConfig(fs, args)
+	a.quiet = !*verbose
 	if err != nil {
 		return err
 	}
@@ -176,7 +179,7 @@ func progressLine(w io.Writer, name string) (func(engine.Progress), func()) {
 	shown := false
 	return func(p engine.Progress) {
 			shown = true
-			fmt.Fprintf(w, "\r%s: page %d, %d users fetched", name, p.Pages, p.Fetched)
+			fmt.Fprintf(w, "\r%s: page %d, %s fetched", name, p.Pages, plural.Count(p.Fetched, "user", "users"))
 		}, func() {
 			if shown {
 				fmt.Fprint(w, "\r\033[K")

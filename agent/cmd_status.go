@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,7 +66,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	}
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
-		return err
+		return a.despiteConfig(ctx, err, func(st *store.Store) error { return a.storeStatus(ctx, st, *asJSON) })
 	}
 	defer st.Close()
 	now := time.Now()
@@ -202,18 +203,23 @@ func cmdNotifications(ctx context.Context, a *app, args []string) error {
 	}
 	cfg, err := a.loadConfig()
 	if err != nil {
-		return err
+		return a.despiteConfig(ctx, err, func(st *store.Store) error { return a.printNotifications(ctx, st, *limit, *asJSON) })
 	}
 	st, err := a.readStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ns, err := st.Notifications(ctx, *limit)
+	return a.printNotifications(ctx, st, *limit, *asJSON)
+}
+
+// printNotifications writes the newest limit messages of the inbox.
+func (a *app) printNotifications(ctx context.Context, st *store.Store, limit int, asJSON bool) error {
+	ns, err := st.Notifications(ctx, limit)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return jsonLines(a.stdout, ns, func(n store.Notification) any {
 			return map[string]any{"id": n.ID, "created_at": n.CreatedAt.UTC(), "integration": n.Integration, "event": n.Event,
 				"subject": n.Subject, "body": n.Body, "recipients": n.Recipients, "email_status": n.EmailStatus, "email_error": n.EmailError}
@@ -302,4 +308,68 @@ func (a *app) configAndStore(ctx context.Context) (*config.Config, *store.Store,
 	}
 	fmt.Fprintf(a.stderr, "agent: note: reading the store read-only (%v); a credential expiry notice waits for the service\n", err)
 	return cfg, st, nil
+}
+
+// errConfigShown is an invalid config already printed, with what the
+// store holds after it: exit 2, nothing more to say.
+var errConfigShown = errors.New("invalid config")
+
+// despiteConfig is status and notifications when the config does not
+// load: the problems first, then, when the file was readable, what the
+// store of the data_dir it names (or the default) holds, read-only, so
+// that the inbox's "config edit rejected" can be read. The exit code stays
+// 2.
+func (a *app) despiteConfig(ctx context.Context, err error, show func(*store.Store) error) error {
+	var ce *config.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	fmt.Fprintln(a.stderr, ce.Error())
+	dir := ce.DataDir
+	if dir == "" {
+		dir = config.DefaultDataDir()
+	}
+	st, err := store.OpenReadOnly(ctx, dir)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "agent: %s is invalid (above), and the store in %s cannot be read: %v\n", a.configPath, dir, err)
+		return errConfigShown
+	}
+	defer st.Close()
+	fmt.Fprintf(a.stderr, "agent: %s is invalid (above); below is what the store in %s holds (a running service keeps its last good config)\n", a.configPath, dir)
+	if err := show(st); err != nil {
+		return err
+	}
+	return errConfigShown
+}
+
+// storeStatus is status without a config: the last run of each
+// integration the store knows and the newest messages of the inbox.
+func (a *app) storeStatus(ctx context.Context, st *store.Store, asJSON bool) error {
+	runs, err := st.LastRuns(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return jsonLines(a.stdout, runs, func(r store.Run) any {
+			return map[string]any{"integration": r.Integration, "state": "unknown", "reason": "the config is invalid", "last_run": toRunJSON(&r)}
+		})
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INTEGRATION\tLAST RUN\tOUTCOME\tERROR")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Integration, r.StartedAt.Local().Format("2006-01-02 15:04"), r.Outcome, or(short(r.Error), "-"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	const newest = 5
+	ns, err := st.Notifications(ctx, newest)
+	if err != nil || len(ns) == 0 {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\nNewest messages (agent notifications shows them whole):\n")
+	for _, n := range ns {
+		fmt.Fprintf(a.stdout, "#%d %s  %s  [%s] %s\n", n.ID, n.CreatedAt.Local().Format("2006-01-02 15:04"), or(n.Integration, "-"), n.Event, n.Subject)
+	}
+	return nil
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/internal/filelock"
 )
@@ -258,9 +261,17 @@ func TestUsageAndConfigErrors(t *testing.T) {
 	}{
 		{"unknown command", "", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"unknown integration", "", []string{"run-now", "nope"}, exitUsage, `no integration named "nope"`},
-		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "flag provided but not defined"},
+		{"bad flag", "", []string{"run-now", "--fast"}, exitUsage, "run-now: unknown flag --fast (flags: --dry-run, --json, --verbose)"},
+		{"command typo", "", []string{"valdate"}, exitUsage, `unknown command "valdate"; did you mean validate?`},
+		{"flag typo", "", []string{"status", "--jsn"}, exitUsage, "agent: status: unknown flag --jsn (did you mean --json?)"},
+		{"flag typo, one dash", "", []string{"status", "-jsn"}, exitUsage, "status: unknown flag --jsn (did you mean --json?)"},
+		{"flag without value", "", []string{"changes", "--integration"}, exitUsage, "changes: --integration needs a value"},
+		{"flag bad number", "", []string{"runs", "--limit", "x"}, exitUsage, `runs: --limit "x": want a number`},
+		{"export help", "", []string{"export", "--help"}, exitOK, "--kind         people | saas_users (default: people)"},
+		{"export help format", "", []string{"export", "-h"}, exitOK, "--format       jsonl | csv (default: jsonl)"},
 		{"unknown key", "[agent]\ndata_dir = \"d\"\nlog_levle = \"info\"\n", []string{"validate"}, exitUsage, "config.toml:3:1"},
 		{"draft validates", draft, []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},
+		{"one integration", draft, []string{"validate"}, exitOK, ": ok, 1 integration (0 launched, 1 draft)\n"},
 		{"draft does not run", draft, []string{"run-now", "d"}, exitFailed, "draft"},
 		{"version", "", []string{"version"}, exitOK, "agent "},
 	}
@@ -274,6 +285,41 @@ func TestUsageAndConfigErrors(t *testing.T) {
 				t.Errorf("exit %d, output %q%q; want exit %d containing %q", code, out, errs, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestMissingConfig: a config file that is not there is bad usage (exit
+// 2) and the message says where the path came from and how to give one.
+func TestMissingConfig(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.toml")
+	tests := []struct {
+		name string
+		env  string // $AGENT_CONFIG
+		args []string
+		want string
+	}{
+		{"--config", "", []string{"--config", missing, "status"}, "agent: no config file at " + missing + " (--config): check the path given with --config"},
+		{"$AGENT_CONFIG", missing, []string{"validate"}, "agent: no config file at " + missing + " ($AGENT_CONFIG): check $AGENT_CONFIG, or give the config file with --config PATH"},
+		{"run-now", "", []string{"run-now", "--config", missing}, "no config file at " + missing},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AGENT_CONFIG", tc.env)
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb)
+			if code != exitUsage || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 with %q", code, errb.String(), tc.want)
+			}
+		})
+	}
+	// The default path: only where the machine has none.
+	if _, err := os.Stat(config.DefaultPath()); errors.Is(err, fs.ErrNotExist) {
+		t.Setenv("AGENT_CONFIG", "")
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"status"}, strings.NewReader(""), &out, &errb)
+		if want := "(the default): give the config file with --config PATH or $AGENT_CONFIG"; code != exitUsage || !strings.Contains(errb.String(), want) {
+			t.Errorf("default path: exit %d, stderr %q; want exit 2 with %q", code, errb.String(), want)
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func TestRunNowRedactsEchoedSecrets(t *testing.T) {
 			}
 			defer keep.Close()
 			before := seen.Len()
-			if code := cli("", "run-now", "--json", "sim"); code != exitFailed {
+			if code := cli("", "run-now", "--json", "--verbose", "sim"); code != exitFailed { // --verbose: the log too
 				t.Fatalf("run-now with a wrong secret: exit %d\n%s", code, seen.String())
 			}
 			rep := seen.String()[before:]

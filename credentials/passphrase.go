@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/agentsync/agent/internal/osdir"
+	"github.com/agentsync/agent/internal/plural"
 )
 
 // Where the file backend's passphrase comes from, first found wins.
@@ -77,7 +78,7 @@ func (s *Store) passphrase(create bool) (passSource, error) {
 	if n := countEntries(s.opt.FileDir); !create || n > 0 {
 		msg := fmt.Sprintf("keyring file: no passphrase: set $%s, pass the systemd credential %s, or restore the key file %s", env, SystemdCredential, kf)
 		if n > 0 {
-			msg += fmt.Sprintf(" (%s holds %d entries encrypted with it)", s.opt.FileDir, n)
+			msg += fmt.Sprintf(" (%s holds %s encrypted with it)", s.opt.FileDir, plural.Count(n, "entry", "entries"))
 		}
 		return passSource{}, &passphraseError{msg}
 	}

@@ -289,7 +289,7 @@ printf '  [integration.rest]\n  base_url = "%s"\n' "$sim_url" >>"$root/etc/agent
 
 readme 'sudo -u agent agent validate'
 out=$("${as_agent[@]}" validate 2>&1) || fail "validate: $out"
-grep -q "1 integrations (1 launched, 0 draft)" <<<"$out" || fail "validate: $out"
+grep -q "1 integration (1 launched, 0 draft)" <<<"$out" || fail "validate: $out"
 ok "validate: the integration is launched"
 readme 'sudo -u agent agent credentials test ironclad-prod'
 out=$("${as_agent[@]}" credentials test ironclad-prod 2>&1) || fail "credentials test: $out"

@@ -50,7 +50,21 @@ func (a arg) String() string {
 	if a.quoted {
 		return strconv.Quote(a.text)
 	}
-	return a.text
+	return name(a.text, false)
+}
+
+// name writes a path or bare argument as a word when it reads back as
+// one, else in backquotes (`First Name`). A source path must also not read
+// as a variable ($…) or an unquoted template ({…}).
+func name(s string, source bool) string {
+	bare := s != "" && (!source || !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "{"))
+	for i := 0; bare && i < len(s); i++ {
+		bare = isWord(s[i])
+	}
+	if bare {
+		return s
+	}
+	return "`" + s + "`"
 }
 
 // applyFunc is one compiled transform.
@@ -138,7 +152,7 @@ func (e *Expr) canonical() string {
 	var b strings.Builder
 	switch e.kind {
 	case srcPath:
-		b.WriteString(e.path)
+		b.WriteString(name(e.path, true))
 	case srcCredential:
 		b.WriteString(varCredential)
 	case srcSyncTime:

@@ -33,6 +33,12 @@ func TestParse(t *testing.T) {
 		{"split name", `x | split_name(first)`, `x | split_name(first)`},
 		{"unicode escape", `x | const("\u00e9")`, `x | const("é")`},
 		{"newlines", "x\n|\tlower", "x | lower"},
+		{"backquoted path", "`First Name` | trim", "`First Name` | trim"},
+		{"backquoted plain path", "`email` | lower", "email | lower"},
+		{"backquoted dollar", "`$cost`", "`$cost`"},
+		{"backquoted brace", "`{x}`", "`{x}`"},
+		{"backquoted punctuation", "`a|b (c), \"d\"`", "`a|b (c), \"d\"`"},
+		{"backquoted concat arg", "first | concat(\" \", `Last Name`)", "first | concat(\" \", `Last Name`)"},
 		{"all extras", `x | prefix(a) | suffix("b") | trim_prefix(c) | trim_suffix(d) | upper | bool`, `x | prefix(a) | suffix("b") | trim_prefix(c) | trim_suffix(d) | upper | bool`},
 	}
 	for _, tt := range tests {
@@ -69,7 +75,14 @@ func TestParseErrors(t *testing.T) {
 		{"unterminated template", `"abc`, "unterminated string", 1},
 		{"unterminated arg", `x | default("abc)`, "unterminated string", 13},
 		{"trailing escape", `x | default("abc\"`, "unterminated string", 0},
-		{"missing pipe", "email lower", `unexpected "lower"`, 7},
+		{"missing pipe", "email lower", `unexpected "lower": transforms follow "|"; did you mean "email | lower"?`, 7},
+		{"no hint for an operator", "first + last", `unexpected "+ last": transforms follow "|" (column`, 7},
+		{"space in name", "First Name | trim", "unexpected \"Name | trim\": transforms follow \"|\"; a field name with a space is written in backquotes: `First Name`", 7},
+		{"spaces in name", " Date of  birth ", "written in backquotes: `Date of  birth`", 7},
+		{"no hint after a transform", "x | trim y", `unexpected "y": transforms follow "|"`, 10},
+		{"unterminated backquote", "`First Name | trim", "unterminated `", 1},
+		{"empty backquotes", "`` | trim", "empty path", 1},
+		{"word after backquotes", "`ab`c", `unexpected "c"`, 5},
 		{"dangling pipe", "email |", "expected a transform name", 0},
 		{"double pipe", "email | | lower", "expected a transform name", 9},
 		{"missing paren", "email | default(a", `missing ")"`, 0},
@@ -125,6 +138,7 @@ func TestSourceAndTracking(t *testing.T) {
 		{"$sync_time | default(never)", "$sync_time", true},
 		{`"{first} {last}"`, "", false},
 		{`"const"`, "", false},
+		{"`First Name` | trim", "First Name", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -222,6 +236,8 @@ func TestEval(t *testing.T) {
 		{"template missing part", `"{first} {nope}" | trim`, "Ada"},
 		{"template braces", `"{{{first}}}"`, "{Ada}"},
 		{"template key with space", `"{First Name}"`, "Ada"},
+		{"backquoted key with space", "`First Name` | upper", "ADA"},
+		{"backquoted concat arg", "first | concat(\"/\", `First Name`)", "Ada/Ada"},
 		{"template array", `"{groups.0.name}/{n}"`, "admins/1700000000"},
 		{"constant", `"Sales"`, "Sales"},
 

@@ -23,6 +23,11 @@ var fuzzExprs = []string{
 	"a..b",
 	`"unterminated`,
 	"x | lowr(",
+	"`First Name` | trim",
+	"first | concat(\" \", `Last Name`)",
+	"`$x` | default(`a b`)",
+	"First Name | trim",
+	"`unterminated",
 }
 
 // FuzzParse: Parse never panics, and the canonical text is a fixed point.

@@ -7,17 +7,22 @@
 //
 //	expr      = source { "|" transform }
 //	source    = path | "$credential_name" | "$sync_time" | template
-//	path      = word                 dotted: email, profile.name, groups.0.name
+//	path      = word | raw           dotted: email, profile.name, groups.0.name, `First Name`
 //	template  = quoted               "{first} {last}"; "{{" and "}}" are literal braces
 //	transform = name [ "(" [ arg { "," arg } ] ")" ]
-//	arg       = word | quoted
-//	word      = one or more bytes other than whitespace and | ( ) , "
+//	arg       = word | raw | quoted
+//	word      = one or more bytes other than whitespace and | ( ) , " `
+//	raw       = a backquoted name, taken verbatim as a Go raw string: `First Name`
 //	quoted    = a double-quoted Go string literal (read with strconv.Unquote)
 //
 // Whitespace around "|", "(", "," and ")" is free. A path segment that is a
 // number indexes an array; a key that itself contains dots is found too (the
-// longest literal key wins). Inside a template the text between braces is a
-// path taken verbatim, so "{First Name}" reaches a key with a space.
+// longest literal key wins). A path with a space or one of | ( ) , " (a CSV
+// header "First Name") is written in backquotes: `First Name` | trim; a
+// backquoted bare arg is a path too (concat). As quotes make a template, a
+// double-quoted "First Name" is the constant text, not the field. Inside a
+// template the text between braces is a path taken verbatim, so
+// "{First Name}" reaches a key with a space as well.
 // A missing or null value is "", which is what transforms then see.
 //
 // Transforms:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -54,7 +55,7 @@ func isSpace(c byte) bool {
 // isWord says which bytes make a bare word (path, transform name, arg).
 func isWord(c byte) bool {
 	switch c {
-	case '|', '(', ')', ',', '"':
+	case '|', '(', ')', ',', '"', '`':
 		return false
 	}
 	return !isSpace(c)
@@ -97,6 +98,19 @@ func (p *parser) quoted() (string, error) {
 	return text, nil
 }
 
+// raw reads a backquoted name at p.pos: everything up to the next
+// backquote, verbatim (no escapes), as in a Go raw string. It is how a
+// path with a space or one of | ( ) , " is written: `First Name`.
+func (p *parser) raw() (string, error) {
+	start := p.pos
+	end := strings.IndexByte(p.s[start+1:], '`')
+	if end < 0 {
+		return "", p.errAt(start, "unterminated `: a name in backquotes ends with another one, as in `First Name`")
+	}
+	p.pos = start + 1 + end + 1
+	return p.s[start+1 : start+1+end], nil
+}
+
 // rest describes what follows pos, for "unexpected ..." messages.
 func (p *parser) rest() string {
 	return quoteTrunc(p.s[p.pos:])
@@ -108,6 +122,7 @@ func (p *parser) expr() (*Expr, error) {
 		return nil, p.errAt(p.pos, "empty expression")
 	}
 	e := &Expr{}
+	srcStart := p.pos
 	if err := p.source(e); err != nil {
 		return nil, err
 	}
@@ -117,7 +132,7 @@ func (p *parser) expr() (*Expr, error) {
 			return e, nil
 		}
 		if p.s[p.pos] != '|' {
-			return nil, p.errAt(p.pos, "unexpected %s: transforms follow \"|\"", p.rest())
+			return nil, p.errAt(p.pos, "unexpected %s: transforms follow \"|\"%s", p.rest(), p.spaceHint(e, srcStart))
 		}
 		p.pos++
 		p.skipSpace()
@@ -127,6 +142,33 @@ func (p *parser) expr() (*Expr, error) {
 		}
 		e.steps = append(e.steps, st)
 	}
+}
+
+// spaceHint explains, after a bare path followed by more words, how a
+// name with a space is written: "First Name | trim" reads "First" and
+// stops at "Name".
+func (p *parser) spaceHint(e *Expr, start int) string {
+	if e.kind != srcPath || len(e.steps) > 0 || strings.HasPrefix(p.s[p.pos:], "(") {
+		return ""
+	}
+	name := p.s[start:]
+	if i := strings.IndexByte(name, '|'); i >= 0 {
+		name = name[:i]
+	}
+	name = strings.TrimRightFunc(name, unicode.IsSpace)
+	words := strings.Fields(name)
+	if len(words) < 2 || strings.ContainsAny(name, "`\n") {
+		return ""
+	}
+	if _, ok := transforms[words[1]]; ok && len(words) == 2 { // "email lower"
+		return fmt.Sprintf("; did you mean %q?", words[0]+" | "+p.s[p.pos:])
+	}
+	for _, w := range words { // "First Name", "Date of birth", not "a + b"
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("; a field name with a space is written in backquotes: `%s`", name)
 }
 
 func (p *parser) source(e *Expr) error {
@@ -142,6 +184,16 @@ func (p *parser) source(e *Expr) error {
 			return p.errAt(start, "template: %v", err)
 		}
 		e.kind, e.tmpl, e.parts = srcTemplate, text, parts
+		return nil
+	case '`':
+		text, err := p.raw()
+		if err != nil {
+			return err
+		}
+		if err := checkPath(text); err != nil {
+			return p.errAt(start, "%v", err)
+		}
+		e.kind, e.path = srcPath, text
 		return nil
 	case '$':
 		switch w := p.word(); w {
@@ -216,6 +268,12 @@ func (p *parser) args(name string) ([]arg, error) {
 				return nil, err
 			}
 			args = append(args, arg{text: text, quoted: true})
+		} else if p.s[p.pos] == '`' {
+			text, err := p.raw()
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, arg{text: text})
 		} else {
 			w := p.word()
 			if w == "" {

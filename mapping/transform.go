@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/agentsync/agent/internal/jsonpath"
+	"github.com/agentsync/agent/internal/plural"
 )
 
 // transformSpec describes one transform: how many args it takes and how to
@@ -28,9 +29,9 @@ func (s transformSpec) checkCount(n int) error {
 		}
 		return fmt.Errorf("takes %d arguments, got %d", s.min, n)
 	case n < s.min:
-		return fmt.Errorf("takes at least %d argument(s), got %d", s.min, n)
+		return fmt.Errorf("takes at least %s, got %d", plural.Count(s.min, "argument", "arguments"), n)
 	case s.max >= 0 && n > s.max:
-		return fmt.Errorf("takes at most %d argument(s), got %d", s.max, n)
+		return fmt.Errorf("takes at most %s, got %d", plural.Count(s.max, "argument", "arguments"), n)
 	}
 	return nil
 }

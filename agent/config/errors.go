@@ -28,6 +28,10 @@ func (p Problem) String() string {
 // sorted by position. Use errors.As to get at it.
 type Error struct {
 	Problems []Problem
+	// DataDir is the state folder the file names (absolute), or the
+	// default when it names none or could not be read that far (a TOML
+	// syntax error): where a command can still read the store.
+	DataDir string
 }
 
 // Error joins the problems, one per line.
@@ -83,7 +87,7 @@ func (r *reporter) add(p path, msg string) {
 	r.probs = append(r.probs, pr)
 }
 
-func (r *reporter) err() error {
+func (r *reporter) err() *Error {
 	if len(r.probs) == 0 {
 		return nil
 	}
@@ -108,9 +112,18 @@ func q(s string) string {
 }
 
 // suggest returns `; did you mean "x"?` for the candidate closest to s, or
-// "" when none is close: a small edit distance, or one is a prefix of the
-// other ("deactiv", "warning").
+// "" when none is close (see Closest).
 func suggest(s string, candidates []string) string {
+	if best := Closest(s, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+// Closest returns the candidate s is likely a typo of, or "" when none is
+// close: a small edit distance, or one is a prefix of the other ("deactiv",
+// "warning"). The CLI uses it for commands and flags too.
+func Closest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	best, bestD := "", 1<<30
 	n := utf8.RuneCountInString(ls)
@@ -137,7 +150,7 @@ func suggest(s string, candidates []string) string {
 	if best == "" || bestD > limit || best == s {
 		return ""
 	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }
 
 // distance is the optimal string alignment distance between a and b, in

@@ -92,13 +92,14 @@ func Parse(name string, data []byte) (*Config, error) {
 
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
-		return nil, &Error{Problems: []Problem{syntaxProblem(name, data, err)}}
+		return nil, &Error{Problems: []Problem{syntaxProblem(name, data, err)}, DataDir: DefaultDataDir()}
 	}
 	r := &reporter{file: name, ix: locate(string(data)), bad: map[string]bool{}}
 	r.names = integrationNames(raw)
 	(&decoder{r}).table(nil, raw, reflect.ValueOf(cfg).Elem(), nil)
 	validate(cfg, raw, r)
 	if err := r.err(); err != nil {
+		err.DataDir = cfg.Agent.DataDir // resolved by validate; the default when unset or undecodable
 		return nil, err
 	}
 	return cfg, nil

@@ -247,3 +247,34 @@ func copyField(dst, src *Integration, tag string) {
 	i := fields(reflect.TypeFor[Integration]())[tag]
 	reflect.ValueOf(dst).Elem().Field(i).Set(reflect.ValueOf(src).Elem().Field(i))
 }
+
+// TestErrorDataDir: an invalid file still tells where its store is, so a
+// command can show what the store holds (the inbox's "config edit
+// rejected") beside the problems.
+func TestErrorDataDir(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, text, want string
+	}{
+		{"relative data_dir", "[agent]\ndata_dir = \"state\"\nlog_level = \"loud\"\n", filepath.Join(dir, "state")},
+		{"no data_dir", "[agent]\nlog_level = \"loud\"\n", DefaultDataDir()},
+		{"data_dir not a string", "[agent]\ndata_dir = 5\n", DefaultDataDir()},
+		{"syntax error", "[agent\ndata_dir = \"state\"\n", DefaultDataDir()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "config.toml")
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			ce, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("Load: %v (%T), want an *Error", err, err)
+			}
+			if ce.DataDir != tt.want {
+				t.Errorf("DataDir = %q, want %q", ce.DataDir, tt.want)
+			}
+		})
+	}
+}

@@ -184,6 +184,9 @@ type Active struct {
 	// InactiveWhenSet: any non-empty value of Field means inactive (an SSO
 	// roster's deactivatedAt).
 	InactiveWhenSet bool `toml:"inactive_when_set"`
+	// Written: the file has the table (false for none, or a vendor's
+	// default rule).
+	Written bool `toml:"-"`
 }
 
 // Enum values.

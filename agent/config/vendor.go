@@ -17,6 +17,7 @@ import (
 // vendor's own table was merged when the table was decoded over it (see
 // Integration.extension).
 func applyVendorDefaults(in *Integration, raw map[string]any) {
+	_, in.Active.Written = raw["active"]
 	v, ok := vendors.Describe(in.Vendor)
 	if !ok {
 		return

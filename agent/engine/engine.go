@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/plural"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -261,8 +262,8 @@ func (r *run) planStatus(ctx context.Context, scopes []store.Scope) error {
 		}
 		if p.Active > 0 && float64(p.Deactivate)*100 > r.spec.MaxDeactivatePercent*float64(p.Active) {
 			r.rep.Staged = p.Staged
-			return fmt.Errorf("%w: the run would deactivate %d of %d active %s records (%.1f%%, max_deactivate_percent is %g); nothing was deactivated",
-				ErrGuard, p.Deactivate, p.Active, sc.Kind, float64(p.Deactivate)*100/float64(p.Active), r.spec.MaxDeactivatePercent)
+			return fmt.Errorf("%w: the run would deactivate %d of %d active %s %s (%.1f%%, max_deactivate_percent is %g); nothing was deactivated",
+				ErrGuard, p.Deactivate, p.Active, sc.Kind, plural.Noun(p.Active, "record", "records"), float64(p.Deactivate)*100/float64(p.Active), r.spec.MaxDeactivatePercent)
 		}
 		plans[i] = p
 	}

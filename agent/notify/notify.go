@@ -184,6 +184,36 @@ func (n *Notifier) NotRun(ctx context.Context, in *config.Integration, at time.T
 		fmt.Sprintf("The scheduled run of integration %s at %s did not run: %s.\n\n%s", in.Name, n.when(at), why, then))
 }
 
+// Missed is the scheduled runs of an integration that did not run while
+// the service was down: how many, the first and the last.
+type Missed struct {
+	Count       int
+	More        bool // more than Count: counting stopped there
+	First, Last time.Time
+}
+
+// RunsMissed reports scheduled runs missed while the service was not
+// running: one message naming how many, the first and the last (one run
+// reads as NotRun's ReasonMissed message).
+func (n *Notifier) RunsMissed(ctx context.Context, in *config.Integration, m Missed) {
+	if m.Count <= 1 || m.First.Equal(m.Last) {
+		n.NotRun(ctx, in, m.Last, ReasonMissed, "")
+		return
+	}
+	then := "It runs once now that the service has started (catch_up = true)."
+	if !in.CatchUp {
+		then = fmt.Sprintf("With catch_up = false it waits for its next scheduled time, %s.", n.when(in.Schedule.Next(m.Last, n.location())))
+	}
+	count := fmt.Sprint(m.Count)
+	if m.More {
+		count += " or more"
+	}
+	n.raise(ctx, in.Name, missedKey(ReasonMissed), EventRunMissed,
+		fmt.Sprintf("%s scheduled runs of %s, %s to %s, did not run", count, in.Name, n.when(m.First), n.when(m.Last)),
+		fmt.Sprintf("%s scheduled runs of integration %s, the first at %s and the last at %s, did not run: the service was not running at that time.\n\n%s",
+			count, in.Name, n.when(m.First), n.when(m.Last), then))
+}
+
 // ConfigRejected puts an invalid edit of the config file in the inbox (no
 // e-mail: it concerns whoever edits the file), once per content.
 func (n *Notifier) ConfigRejected(ctx context.Context, contentHash string, problems error, lastGood time.Time) {

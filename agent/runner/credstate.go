@@ -10,6 +10,7 @@ import (
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
+	"github.com/agentsync/agent/internal/plural"
 )
 
 // Notification events about credentials.
@@ -31,7 +32,7 @@ func CredentialState(name string, m credentials.Meta, stored bool, now time.Time
 	case credentials.ExpiryExpired:
 		return StateFailed, fmt.Sprintf("credential %s expired on %s", name, day)
 	case credentials.ExpiryExpiring:
-		return StateWarning, fmt.Sprintf("credential %s expires on %s, in %d days", name, day, int(m.ExpiresAt.Sub(now).Hours()/24))
+		return StateWarning, fmt.Sprintf("credential %s expires on %s, in %s", name, day, plural.Count(int(m.ExpiresAt.Sub(now).Hours()/24), "day", "days"))
 	}
 	return "", ""
 }

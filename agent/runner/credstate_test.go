@@ -19,19 +19,23 @@ func TestCredentialState(t *testing.T) {
 		expires time.Time
 		stored  bool
 		want    string
+		reason  string // "": not checked
 	}{
-		{"not stored", time.Time{}, false, StateWarning},
-		{"no expiry", time.Time{}, true, ""},
-		{"in 91 days", now.Add(91 * day), true, ""},
-		{"in exactly 90 days", now.Add(90 * day), true, StateWarning},
-		{"tomorrow", now.Add(day), true, StateWarning},
-		{"now", now, true, StateFailed},
-		{"last year", now.Add(-365 * day), true, StateFailed},
+		{"not stored", time.Time{}, false, StateWarning, ""},
+		{"no expiry", time.Time{}, true, "", ""},
+		{"in 91 days", now.Add(91 * day), true, "", ""},
+		{"in exactly 90 days", now.Add(90 * day), true, StateWarning, "credential c expires on 2026-04-10, in 90 days"},
+		{"tomorrow", now.Add(day), true, StateWarning, "credential c expires on 2026-01-11, in 1 day"},
+		{"now", now, true, StateFailed, ""},
+		{"last year", now.Add(-365 * day), true, StateFailed, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, reason := CredentialState("c", credentials.Meta{Name: "c", ExpiresAt: tc.expires}, tc.stored, now)
 			if got != tc.want || (got != "") != (reason != "") {
 				t.Fatalf("state %q (%q); want %q", got, reason, tc.want)
+			}
+			if tc.reason != "" && reason != tc.reason {
+				t.Errorf("reason %q, want %q", reason, tc.reason)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/notify"
+	"github.com/agentsync/agent/agent/schedule"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/internal/filelock"
 )
@@ -32,22 +33,53 @@ func (s *Scheduler) CatchUp(ctx context.Context) {
 		if missed.IsZero() || !missed.After(since[in.Name]) {
 			continue
 		}
+		after := since[in.Name]
 		last, err := r.Store.LastRun(ctx, in.Name, "")
 		switch {
 		case err == nil && !last.StartedAt.Before(missed):
 			continue
+		case err == nil && last.StartedAt.After(after):
+			after = last.StartedAt
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			s.log.Error("missed-run check failed", "integration", in.Name, "error", err)
 			continue
 		}
-		s.log.Warn("scheduled run did not run while the service was down", "integration", in.Name, "scheduled_at", missed, "catch_up", in.CatchUp)
-		r.Notifier.NotRun(ctx, in, missed, notify.ReasonMissed, "")
+		m := missedSince(in.Schedule, after, missed, location(r.Config))
+		s.log.Warn("scheduled runs did not run while the service was down", "integration", in.Name,
+			"missed", m.Count, "first", m.First, "last", m.Last, "catch_up", in.CatchUp)
+		r.Notifier.RunsMissed(ctx, in, m)
 		if in.CatchUp {
 			if err := j.RunNow(); err != nil {
 				s.log.Error("catch-up run could not be queued", "integration", in.Name, "error", err)
 			}
 		}
 	}
+}
+
+// maxMissed bounds the count of missed runs: "every 1m" for a year is
+// half a million; a count that reaches it is reported as "or more".
+const maxMissed = 10000
+
+// missedSince returns the scheduled times after after and up to last (the
+// latest, itself scheduled and missed): how many, the first and the last.
+func missedSince(sc schedule.Schedule, after, last time.Time, loc *time.Location) notify.Missed {
+	if lo := last.Add(-schedule.PrevWindow); after.Before(lo) {
+		after = lo
+	}
+	m := notify.Missed{Last: last}
+	for t := sc.Next(after, loc); !t.IsZero() && !t.After(last); t = sc.Next(t, loc) {
+		if m.Count == 0 {
+			m.First = t
+		}
+		if m.Count++; m.Count == maxMissed {
+			m.More = true
+			break
+		}
+	}
+	if m.Count == 0 { // cannot be: last is a scheduled time after after
+		m.Count, m.First = 1, last
+	}
+	return m
 }
 
 // WatchdogEvery is how often the watchdog looks for overdue runs.

@@ -175,13 +175,62 @@ func TestMissedRunsAtStart(t *testing.T) {
 	}
 	want := []string{
 		"missed: agent: scheduled run of missed at 2025-06-01 23:00 UTC did not run",
-		"nocatch: agent: scheduled run of nocatch at 2025-06-01 23:00 UTC did not run",
+		// scheduled since 2025-05-20, never run: every day since was missed
+		"nocatch: agent: 13 scheduled runs of nocatch, 2025-05-20 23:00 UTC to 2025-06-01 23:00 UTC, did not run",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("messages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if ns := h.messages(); !strings.Contains(ns[1].Body, "With catch_up = false it waits for its next scheduled time, 2025-06-02 23:00 UTC.") {
 		t.Errorf("catch_up = false message: %q", ns[1].Body)
+	}
+}
+
+// TestMissedRunsCountFirstAndLast: a report of runs missed while the
+// service was down says how many, the first and the last, not only the
+// last (runs at 10:28 and 10:29 missed; only 10:29 was reported).
+func TestMissedRunsCountFirstAndLast(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2025, 6, 2, h, m, 0, 0, time.UTC) }
+	tests := []struct {
+		name, spec    string
+		since, ran    time.Time // scheduled since; the last run's start (zero: none)
+		now           time.Time
+		subject, body string
+	}{
+		{"two minutes", "every 1m", day(10, 20), day(10, 27), day(10, 29).Add(30 * time.Second),
+			"agent: 2 scheduled runs of m, 2025-06-02 10:28 UTC to 2025-06-02 10:29 UTC, did not run",
+			"2 scheduled runs of integration m, the first at 2025-06-02 10:28 UTC and the last at 2025-06-02 10:29 UTC, did not run: the service was not running at that time."},
+		{"never ran: from the schedule's start", "every 1h", day(6, 30), time.Time{}, day(10, 5),
+			"agent: 4 scheduled runs of m, 2025-06-02 07:00 UTC to 2025-06-02 10:00 UTC, did not run",
+			"the first at 2025-06-02 07:00 UTC and the last at 2025-06-02 10:00 UTC"},
+		{"one", "every 1m", day(10, 20), day(10, 28), day(10, 29).Add(30 * time.Second),
+			"agent: scheduled run of m at 2025-06-02 10:29 UTC did not run",
+			"The scheduled run of integration m at 2025-06-02 10:29 UTC did not run: the service was not running at that time."},
+		{"capped", "every 1m", day(0, 0).AddDate(0, 0, -30), time.Time{}, day(10, 0),
+			"agent: 10000 or more scheduled runs of m, ",
+			"With catch_up = false it waits for its next scheduled time, 2025-06-02 10:01 UTC."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHarness(t, "UTC", tt.now, 4, integration("m", tt.spec, "catch_up = false"))
+			if _, err := h.st.ScheduledSince(ctx, "m", tt.spec, tt.since); err != nil {
+				t.Fatal(err)
+			}
+			if !tt.ran.IsZero() {
+				h.st.StartRun(ctx, store.Run{ID: "r1", Integration: "m", Trigger: "schedule", StartedAt: tt.ran})
+				h.st.FinishRun(ctx, store.Run{ID: "r1", FinishedAt: tt.ran.Add(time.Second), Outcome: store.OutcomeSuccess})
+			}
+			h.start()
+			h.s.CatchUp(ctx)
+			ns := h.messages()
+			if len(ns) != 1 {
+				t.Fatalf("%d messages, want 1: %+v", len(ns), ns)
+			}
+			if !strings.HasPrefix(ns[0].Subject, tt.subject) || !strings.Contains(ns[0].Body, tt.body) {
+				t.Errorf("message:\n%s\n%s\nwant subject %q, body with %q", ns[0].Subject, ns[0].Body, tt.subject, tt.body)
+			}
+		})
 	}
 }
 

@@ -170,6 +170,14 @@ func (s *Store) LastRun(ctx context.Context, integration, outcome string) (Run, 
 	return r, nil
 }
 
+// LastRuns returns the newest run of each integration the store has runs
+// of, by integration name: what `agent status` can still show without a
+// valid config.
+func (s *Store) LastRuns(ctx context.Context) ([]Run, error) {
+	return s.queryRuns(ctx, "last runs", `SELECT `+runColumns+` FROM runs r WHERE id = (SELECT id FROM runs l WHERE l.integration = r.integration
+		ORDER BY started_at DESC, id DESC LIMIT 1) ORDER BY integration`)
+}
+
 // forgetCreations marks the records a failed run created as never seen by
 // a successful run, so their $sync_time stays empty.
 func forgetCreations(ctx context.Context, db execer, integration, runID string) error {

@@ -114,6 +114,11 @@ func TestRunsRoundTrip(t *testing.T) {
 	if _, err := st.LastRun(ctx, "other", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no runs: err = %v, want ErrNotFound", err)
 	}
+	st.StartRun(ctx, Run{ID: "z", Integration: "beta", Trigger: "manual", StartedAt: t0})
+	runs, err := st.LastRuns(ctx)
+	if err != nil || len(runs) != 2 || runs[0].ID != "b" || runs[1].ID != "z" || runs[1].Outcome != OutcomeRunning {
+		t.Errorf("last runs = %+v, %v; want b of acme, z of beta", runs, err)
+	}
 }
 
 func TestNotifications(t *testing.T) {

@@ -1,7 +1,10 @@
 package file
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -58,4 +61,27 @@ func (s Settings) resolved() (name, format string, p *vendors.Problem) {
 		return "", "", bad("format", "file vendor: file.format %q is not one of jsonl, json, csv", s.Format)
 	}
 	return name, format, nil
+}
+
+// Warnings says what is wrong now but may be right by the time the
+// integration runs (`agent validate` prints them and still exits 0): a
+// file.path or file.usage_path, resolved from baseDir, that does not
+// exist or is a folder.
+func (s Settings) Warnings(baseDir string) []string {
+	var out []string
+	for _, f := range []struct{ key, name string }{{"path", s.Path}, {"usage_path", s.UsagePath}} {
+		name := strings.TrimSpace(f.name)
+		if name == "" {
+			continue
+		}
+		path := resolve(baseDir, name)
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			out = append(out, fmt.Sprintf("file.%s %q does not exist (%s): a run fails until it does", f.key, name, path))
+		case err == nil && fi.IsDir():
+			out = append(out, fmt.Sprintf("file.%s %q is a folder, not a file (%s)", f.key, name, path))
+		}
+	}
+	return out
 }
