@@ -177,7 +177,7 @@ out=$(systemd-analyze verify --root="$v" agent.service 2>&1) || fail "systemd-an
 ok "systemd-analyze verify: the unit in $deb"
 unit=$(cat "$v/usr/lib/systemd/system/agent.service")
 for line in "User=agent" "ExecStart=/usr/bin/agent --config /etc/agent/config.toml run" "ReadWritePaths=/var/lib/agent" \
-	"WorkingDirectory=/var/lib/agent" "EnvironmentFile=-/etc/agent/agent.env" "Restart=on-failure" "ProtectSystem=strict" "WantedBy=multi-user.target"; do
+	"WorkingDirectory=/var/lib/agent" "EnvironmentFile=-/etc/agent/agent.env" "Restart=on-failure" "StartLimitIntervalSec=0" "ProtectSystem=strict" "WantedBy=multi-user.target"; do
 	contains "the unit: $line" "$unit" "$line"
 done
 # journalctl needs a booted systemd. What it shows is the service's
