@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # installer/check.sh — builds the packages with a test version and proves
 # them sound; .ci/run calls it. Run as root: it installs into scratch roots
-# under a temporary folder, never into this machine, and starts nothing.
+# under a temporary folder, never into this machine, and starts nothing
+# (installer/systemd-check.sh runs the .deb under a booted systemd).
 #
 #   1. build: installer/build.sh, checksums, the version in every binary;
 #   2. the .deb and .rpm: files, modes, owners, conffiles, scriptlets;
@@ -9,9 +10,14 @@
 #   4. the .deb installs into a scratch root (dpkg --root, the maintainer
 #      scripts run with DPKG_ROOT) and its config validates; the README's
 #      walkthrough runs there as the user agent, against a loopback
-#      Ironclad; upgrade, remove and purge do what the README says;
+#      Ironclad; upgrade (also to a changed starter config), remove and
+#      purge do what the README says, the enablement kept on remove and
+#      cleared on purge; a masked unit stays masked; without passwd the
+#      .deb is refused;
 #   5. the maintainer scripts' other branch, a real host's (systemd up), with
-#      stubs, and the rpm's scriptlets with rpm's arguments;
+#      stubs, and the rpm's scriptlets with rpm's arguments; rpm itself
+#      refuses the package without shadow-utils, and an upgrade to a
+#      changed starter config leaves config.toml.rpmnew;
 #   6. the .msi: its File, Component, Directory, CreateFolder,
 #      MsiLockPermissionsEx, ServiceInstall, ServiceControl, CustomAction and
 #      Registry rows, and its files;

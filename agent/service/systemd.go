@@ -51,10 +51,10 @@ func (u systemdUnits) foreign() error {
 	for _, dir := range vendorUnitDirs {
 		p := filepath.Join(dir, Name+".service")
 		if _, err := os.Lstat(filepath.Join(u.root, p)); err == nil {
-			return fmt.Errorf("service %s: %s is a package's unit, %w: manage it with systemctl "+
+			return fmt.Errorf("%s is a package's unit, %w: manage it with systemctl "+
 				"(systemctl status|restart|reload %s; systemctl edit %s for its settings; "+
 				"systemctl disable --now %s to turn it off); to remove it, remove the package",
-				Name, p, ErrForeignUnit, Name, Name, Name)
+				p, ErrForeignUnit, Name, Name, Name)
 		}
 	}
 	p := filepath.Join(ownUnitDir, Name+".service")
@@ -67,16 +67,16 @@ func (u systemdUnits) foreign() error {
 	case fi.Mode()&os.ModeSymlink != 0:
 		target, _ := os.Readlink(u.path())
 		if target == "/dev/null" {
-			return fmt.Errorf("service %s: %s is masked, %w: systemctl unmask %s first", Name, p, ErrForeignUnit, Name)
+			return fmt.Errorf("%s is masked, %w: systemctl unmask %s first", p, ErrForeignUnit, Name)
 		}
-		return fmt.Errorf("service %s: %s links to %s, %w: manage it with systemctl, or remove the link first", Name, p, target, ErrForeignUnit)
+		return fmt.Errorf("%s links to %s, %w: manage it with systemctl, or remove the link first", p, target, ErrForeignUnit)
 	}
 	b, err := os.ReadFile(u.path())
 	if err != nil {
 		return err
 	}
 	if first, _, _ := strings.Cut(string(b), "\n"); first != unitMarker {
-		return fmt.Errorf("service %s: %s was written by someone else, %w: manage it with systemctl, or remove it first", Name, p, ErrForeignUnit)
+		return fmt.Errorf("%s was written by someone else, %w: manage it with systemctl, or remove it first", p, ErrForeignUnit)
 	}
 	return nil
 }
