@@ -130,7 +130,15 @@ ct() {
 	timeout 120 nsenter -t "$init_pid" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root \
 		DEBIAN_FRONTEND=noninteractive "$@"
 }
-state=$(timeout 90 nsenter -t "$init_pid" -a systemctl is-system-running --wait 2>&1) || true
+# systemctl answers once the container's systemd has its bus: until then,
+# try again.
+deadline=$((SECONDS + 90))
+while :; do
+	state=$(timeout 90 nsenter -t "$init_pid" -a systemctl is-system-running --wait 2>&1) || true
+	case $state in running | degraded) break ;; esac
+	[ "$SECONDS" -lt "$deadline" ] && kill -0 "$init_pid" 2>/dev/null || break
+	sleep 0.5
+done
 case $state in
 running) ;;
 degraded) echo "(degraded: $(ct systemctl --failed --no-legend --plain | awk '{ print $1 }' | tr '\n' ' '))" ;;
