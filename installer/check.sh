@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # installer/check.sh — builds the packages with a test version and proves
 # them sound; .ci/run calls it. Run as root: it installs into scratch roots
-# under a temporary folder, never into this machine, and starts nothing.
+# under a temporary folder, never into this machine, and starts nothing
+# (installer/systemd-check.sh runs the .deb under a booted systemd).
 #
 #   1. build: installer/build.sh, checksums, the version in every binary;
 #   2. the .deb and .rpm: files, modes, owners, conffiles, scriptlets;
@@ -9,9 +10,14 @@
 #   4. the .deb installs into a scratch root (dpkg --root, the maintainer
 #      scripts run with DPKG_ROOT) and its config validates; the README's
 #      walkthrough runs there as the user agent, against a loopback
-#      Ironclad; upgrade, remove and purge do what the README says;
+#      Ironclad; upgrade (also to a changed starter config), remove and
+#      purge do what the README says, the enablement kept on remove and
+#      cleared on purge; a masked unit stays masked; without passwd the
+#      .deb is refused;
 #   5. the maintainer scripts' other branch, a real host's (systemd up), with
-#      stubs, and the rpm's scriptlets with rpm's arguments;
+#      stubs, and the rpm's scriptlets with rpm's arguments; rpm itself
+#      refuses the package without shadow-utils, and an upgrade to a
+#      changed starter config leaves config.toml.rpmnew;
 #   6. the .msi: its File, Component, Directory, CreateFolder,
 #      MsiLockPermissionsEx, ServiceInstall, ServiceControl, CustomAction and
 #      Registry rows, and its files;
@@ -136,6 +142,8 @@ for arch in amd64 arm64; do
 Version: $version-1
 Architecture: $arch"
 	want "$d: conffiles" "$(dpkg-deb --info "$d" conffiles)" "/etc/agent/config.toml"
+	# preinst runs groupadd and useradd before anything is unpacked.
+	want "$d: Pre-Depends (preinst's groupadd, useradd)" "$(dpkg-deb --field "$d" Pre-Depends)" "passwd"
 	want "$d: dpkg-deb --contents (mode, owner, path)" "$(dpkg-deb --contents "$d" | awk '{ print $1, $2, $6 }')" "$deb_contents"
 	dpkg-deb --control "$d" "$work/control-$arch"
 	for s in preinst:preinstall postinst:postinstall prerm:preremove postrm:postremove; do
@@ -152,6 +160,7 @@ Architecture: $arch"
 	r=dist/agent-$version-1.$rarch.rpm
 	want "$r: name, version, arch" "$(rpm -qp --qf '%{NAME} %{VERSION}-%{RELEASE} %{ARCH}' "$r")" "agent $version-1 $rarch"
 	want "$r: rpm -qlp" "$(rpm -qlp "$r")" "$rpm_files"
+	want "$r: requires (%pre's groupadd, useradd)" "$(rpm -qp --requires "$r" | grep -v '^rpmlib(')" "(shadow-utils or shadow)"
 	want "$r: rpm -qlvp (mode, owner, group, path)" "$(rpm -qlvp "$r" | awk '{ print $1, $3, $4, $9 }')" "$rpm_modes"
 	want "$r: config files (c = %config, n = noreplace)" "$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$r" | awk 'NF == 2')" "cn /etc/agent/config.toml"
 	for s in PREIN:preinstall POSTIN:postinstall PREUN:preremove POSTUN:postremove; do
@@ -177,7 +186,7 @@ out=$(systemd-analyze verify --root="$v" agent.service 2>&1) || fail "systemd-an
 ok "systemd-analyze verify: the unit in $deb"
 unit=$(cat "$v/usr/lib/systemd/system/agent.service")
 for line in "User=agent" "ExecStart=/usr/bin/agent --config /etc/agent/config.toml run" "ReadWritePaths=/var/lib/agent" \
-	"WorkingDirectory=/var/lib/agent" "EnvironmentFile=-/etc/agent/agent.env" "Restart=on-failure" "ProtectSystem=strict" "WantedBy=multi-user.target"; do
+	"WorkingDirectory=/var/lib/agent" "EnvironmentFile=-/etc/agent/agent.env" "Restart=on-failure" "StartLimitIntervalSec=0" "ProtectSystem=strict" "WantedBy=multi-user.target"; do
 	contains "the unit: $line" "$unit" "$line"
 done
 # journalctl needs a booted systemd. What it shows is the service's
@@ -190,10 +199,14 @@ want "the unit is agent/service's template, as \`agent service unit\` renders it
 	"$(dist/build/linux-amd64/agent --config /etc/agent/config.toml service unit --user agent --executable /usr/bin/agent --data-dir /var/lib/agent)"
 
 echo "--- 4. the .deb in a scratch root"
-# A root with an empty dpkg database and only root in its accounts.
+# A root with only root in its accounts and a dpkg database of one
+# package, passwd: the .deb pre-depends on it for the groupadd and useradd
+# that preinst runs, here this machine's with --prefix ROOT.
 new_root() {
 	mkdir -p "$1/var/lib/dpkg/info" "$1/var/lib/dpkg/updates" "$1/etc"
-	touch "$1/var/lib/dpkg/status"
+	printf '%s\n' "Package: passwd" "Status: install ok installed" "Priority: required" "Architecture: amd64" \
+		"Version: $(dpkg-query -W -f='${Version}' passwd)" "Maintainer: this machine's" \
+		"Description: this machine's groupadd and useradd, which preinst runs with --prefix" >"$1/var/lib/dpkg/status"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$1/etc/passwd"
 	echo 'root:x:0:' >"$1/etc/group"
 	echo 'root:*:20000:0:99999:7:::' >"$1/etc/shadow"
@@ -350,16 +363,66 @@ ok "upgrade: a disabled unit stays disabled"
 out=$("${as_agent[@]}" status 2>&1) && grep -q active <<<"$out" || fail "status after the upgrade: $out"
 ok "status after the upgrade: the runs are still there"
 
+# Upgrade to a version whose shipped default config changed (built by
+# nfpm as build.sh does, with a line added to the starter config): the
+# admin's edit stays, the new default lands beside it. dpkg would ask;
+# --force-confold is the unattended answer "keep mine".
+changed=$work/changed-default
+mkdir "$changed"
+cp -r installer/linux installer/go.mod installer/go.sum "$changed/"
+{ cat installer/config.toml; echo '# A default new in 1.2.4.'; } >"$changed/config.toml"
+for packager in deb rpm; do
+	(cd "$changed" && VERSION=1.2.4 ARCH=amd64 STAGE=$repo/dist/build/linux-amd64 \
+		go tool nfpm package --config linux/nfpm.yaml --packager "$packager" --target "$work/" >/dev/null) ||
+		fail "nfpm $packager 1.2.4 with a changed default config"
+done
+dpkg_root --force-confold -i "$work/agent_1.2.4-1_amd64.deb"
+want "upgraded to a changed default config" "$(dpkg-query --root="$root" -W -f='${Version}' agent)" "1.2.4-1"
+cmp -s "$root/etc/agent/config.toml" "$work/config.edited" || fail "the upgrade replaced the edited config"
+cmp -s "$root/etc/agent/config.toml.dpkg-dist" "$changed/config.toml" || fail "the new default is not config.toml.dpkg-dist"
+ok "upgrade, the default changed: the edited config stays, the new default is config.toml.dpkg-dist"
+
+# The admin enables the unit again; a remove keeps that for a reinstall.
+systemctl --root="$root" --quiet enable agent.service
+
 readme 'sudo apt remove agent'
 dpkg_root -r agent
 [ ! -e "$root/usr/bin/agent" ] && [ ! -e "$root/usr/lib/systemd/system/agent.service" ] || fail "remove left the binary or the unit"
 cmp -s "$root/etc/agent/config.toml" "$work/config.edited" && [ -s "$root/var/lib/agent/agent.db" ] || fail "remove took the config or the data"
 ok "remove: the binary and unit go, /etc/agent and /var/lib/agent stay"
+# deb-systemd-helper's convention: the enablement is kept on remove (the
+# link dangles until a reinstall), and cleared on purge.
+[ "$(readlink "$wants")" = /usr/lib/systemd/system/agent.service ] && [ ! -e "$wants" ] || fail "remove: $wants"
+ok "remove: the unit's enablement stays, for a reinstall (multi-user.target.wants/agent.service dangles)"
 readme 'sudo apt purge agent'
 dpkg_root -P agent
 [ ! -e "$root/etc/agent" ] && [ ! -e "$root/var/lib/agent" ] || fail "purge left /etc/agent or /var/lib/agent"
 grep -q '^agent:' "$root/etc/passwd" || fail "purge removed the user agent"
 ok "purge: /etc/agent and /var/lib/agent are gone, the user agent stays"
+[ ! -L "$wants" ] || fail "purge left $wants"
+ok "purge: the unit's enablement is gone"
+
+# Without passwd the .deb is refused before anything runs.
+root=$work/nopasswd
+new_root "$root"
+: >"$root/var/lib/dpkg/status"
+dpkg --root="$root" --force-script-chrootless --log=/dev/null -i "$deb" >"$work/dpkg.log" 2>&1 && fail "dpkg -i without passwd installed"
+grep -q "agent pre-depends on passwd" "$work/dpkg.log" && [ ! -e "$root/usr/bin/agent" ] && ! grep -q '^agent:' "$root/etc/passwd" ||
+	fail "dpkg -i without passwd: $(cat "$work/dpkg.log")"
+ok "dpkg -i without passwd: refused, nothing unpacked, no account"
+
+# An admin's mask (before an image build, say) holds: the install succeeds
+# and enables nothing.
+root=$work/masked
+new_root "$root"
+mkdir -p "$root/etc/systemd/system"
+ln -s /dev/null "$root/etc/systemd/system/agent.service"
+dpkg_root -i "$deb"
+[ "$(readlink "$root/etc/systemd/system/agent.service")" = /dev/null ] &&
+	[ ! -L "$root/etc/systemd/system/multi-user.target.wants/agent.service" ] || fail "install on a masked unit"
+grep -q "agent.service is masked: left masked" "$work/dpkg.log" || fail "install on a masked unit: no notice: $(cat "$work/dpkg.log")"
+ok "install on a masked unit: installed, still masked, not enabled, and says so"
+dpkg_root -P agent
 kill "$sim_pid"
 sim_pid=
 
@@ -387,6 +450,7 @@ groupadd --system agent
 getent passwd agent
 useradd --system --gid agent --home-dir /var/lib/agent --no-create-home --shell /usr/sbin/nologin --comment agent service agent"
 want "deb install: postinst configure (first)" "$(on_host postinstall configure '')" "chown -R agent:agent /var/lib/agent
+systemctl is-enabled agent.service
 systemctl enable agent.service
 systemctl daemon-reload
 systemctl --quiet is-enabled agent.service
@@ -428,6 +492,26 @@ rm -f "$root/usr/bin/agent" "$root/usr/lib/systemd/system/agent.service"
 scriptlet postremove 0
 [ ! -e "$wants" ] && [ -s "$root/var/lib/agent/agent.db" ] && [ -e "$root/etc/agent/config.toml" ] || fail "rpm erase (%preun 0, %postun 0)"
 ok "rpm erase (%preun 0, %postun 0): disabled; /var/lib/agent and /etc/agent stay"
+
+# rpm itself, into a root of its own (no scriptlets: they are checked
+# above). Without the scriptlets' tools the package fails at resolution.
+root=$work/rpmdb
+new_root "$root"
+rpm --root="$root" --initdb
+out=$(rpm -i --test --root="$root" "$rpm" 2>&1) && fail "rpm -i in a root without useradd: $out"
+grep -Fq "(shadow-utils or shadow) is needed by agent-$version-1.x86_64" <<<"$out" || fail "rpm -i in a root without useradd: $out"
+ok "rpm -i without shadow-utils (or SUSE's shadow): refused at resolution"
+# An upgrade whose shipped default changed keeps the admin's edit and
+# puts the new default beside it.
+scriptlet preinstall 1
+rpm -i --root="$root" --nodeps --noscripts "$rpm" 2>/dev/null || fail "rpm -i --root $rpm"
+echo '# edited by the admin' >>"$root/etc/agent/config.toml"
+cp "$root/etc/agent/config.toml" "$work/config.rpm-edited"
+rpm -U --root="$root" --nodeps --noscripts "$work/agent-1.2.4-1.x86_64.rpm" 2>/dev/null || fail "rpm -U to 1.2.4"
+want "rpm upgraded to a changed default config" "$(rpm -q --root="$root" agent 2>/dev/null)" "agent-1.2.4-1.x86_64"
+cmp -s "$root/etc/agent/config.toml" "$work/config.rpm-edited" || fail "the rpm upgrade replaced the edited config"
+cmp -s "$root/etc/agent/config.toml.rpmnew" "$changed/config.toml" || fail "the new default is not config.toml.rpmnew"
+ok "rpm upgrade, the default changed: the edited config stays, the new default is config.toml.rpmnew"
 
 echo "--- 6. the .msi"
 # On a real host: msiexec from an elevated prompt. Here: msitools read the

@@ -64,7 +64,9 @@ func (d Definition) EnvironmentFile() string {
 	return filepath.Join(filepath.Dir(d.ConfigPath), "agent.env")
 }
 
-// managerConfig is the kardianos configuration of the service.
+// managerConfig is the kardianos configuration of the service. On Linux
+// kardianos only reads the state and starts or stops the unit: the unit
+// itself is ours (SystemdUnit), written by systemdUnits.
 func (d Definition) managerConfig() (*kservice.Config, error) {
 	opt := kservice.KeyValue{
 		// Windows: start at boot (once the network is up), restart 15s
@@ -74,13 +76,6 @@ func (d Definition) managerConfig() (*kservice.Config, error) {
 		"OnFailure":              "restart",
 		"OnFailureDelayDuration": "15s",
 		"OnFailureResetPeriod":   86400,
-	}
-	if runtime.GOOS == "linux" {
-		unit, err := SystemdUnit(d)
-		if err != nil {
-			return nil, err
-		}
-		opt["SystemdScript"] = unit
 	}
 	return &kservice.Config{
 		Name:        Name,
@@ -118,14 +113,32 @@ func Manager(d Definition) (kservice.Service, error) {
 // Install installs the service and starts it. It is idempotent: an
 // installed service (an older version, another config path) is stopped,
 // its definition replaced, and started again, which is how an upgrade
-// takes effect.
+// takes effect. On Linux, a unit the agent did not write (a package's) is
+// refused with ErrForeignUnit before anything changes, and a replacement
+// that fails puts the previous unit back, enabled and running as it was.
 func Install(d Definition, out io.Writer) error {
 	s, err := Manager(d)
 	if err != nil {
 		return err
 	}
+	if runtime.GOOS == "linux" {
+		if err := hostUnits().foreign(); err != nil {
+			return err
+		}
+	}
 	if err := osdir.MkdirPrivate(d.DataDir); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
+	}
+	if runtime.GOOS == "linux" {
+		unit, err := SystemdUnit(d)
+		if err != nil {
+			return err
+		}
+		if err := hostUnits().install(unit, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, installedText, Name, s.Platform(), d.Executable, strings.Join(d.Arguments(), " "), d.DataDir, logsHint())
+		return nil
 	}
 	if installed(s) {
 		fmt.Fprintf(out, "service %s is installed: replacing it\n", Name)
@@ -150,17 +163,31 @@ func Install(d Definition, out io.Writer) error {
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("the service is installed but did not start: %w", err)
 	}
-	fmt.Fprintf(out, "service %s installed and started (%s)\n  command: %s %s\n  state:   %s\n  logs:    %s\n",
-		Name, s.Platform(), d.Executable, strings.Join(d.Arguments(), " "), d.DataDir, logsHint())
+	fmt.Fprintf(out, installedText, Name, s.Platform(), d.Executable, strings.Join(d.Arguments(), " "), d.DataDir, logsHint())
 	return nil
 }
 
+const installedText = "service %s installed and started (%s)\n  command: %s %s\n  state:   %s\n  logs:    %s\n"
+
 // Uninstall stops and removes the service; one that is not installed is
-// not an error.
+// not an error. On Linux, a unit the agent did not write is refused with
+// ErrForeignUnit, and a step that fails leaves the service as it was.
 func Uninstall(d Definition, out io.Writer) error {
 	s, err := Manager(d)
 	if err != nil {
 		return err
+	}
+	if runtime.GOOS == "linux" {
+		removed, err := hostUnits().uninstall()
+		switch {
+		case err != nil:
+			return err
+		case !removed:
+			fmt.Fprintf(out, "service %s is not installed\n", Name)
+		default:
+			fmt.Fprintf(out, "service %s stopped and removed; its data stays in %s\n", Name, d.DataDir)
+		}
+		return nil
 	}
 	if !installed(s) {
 		fmt.Fprintf(out, "service %s is not installed\n", Name)

@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// unitTemplate is the systemd unit, with @NAME@ placeholders. It replaces
-// the one kardianos/service generates (whose RestartSec=120 is fixed and
-// which has no hardening) through Option["SystemdScript"].
+// unitTemplate is the systemd unit, with @NAME@ placeholders. The agent
+// writes it itself (systemdUnits) rather than let kardianos/service
+// generate one, whose RestartSec=120 is fixed and which has no hardening.
 //
 //go:embed agent.service
 var unitTemplate string
@@ -21,9 +21,8 @@ const Description = "agent: syncs SaaS vendors' user lists into people and SaaS 
 // baked into ExecStart, the data folder as the only writable path.
 func SystemdUnit(def Definition) (string, error) {
 	for _, p := range []string{def.Executable, def.ConfigPath, def.DataDir} {
-		// Newlines would end the setting; "{{" would be read by the
-		// template engine of kardianos/service, which sees the result.
-		if strings.ContainsAny(p, "\n\r\x00") || strings.Contains(p, "{{") {
+		// Newlines would end the setting.
+		if strings.ContainsAny(p, "\n\r\x00") {
 			return "", fmt.Errorf("path %q cannot be written into a systemd unit", p)
 		}
 	}

@@ -3,7 +3,8 @@
 # a first install); rpm %post: 1 (install) or 2 (upgrade).
 # - /var/lib/agent: owned by agent, 0750 (recursively: an agent that ran as
 #   root before hands its files over);
-# - first install: the service is enabled and started;
+# - first install: the service is enabled and started (a masked one stays
+#   masked);
 # - upgrade: an enabled service is restarted on the new binary, a disabled
 #   one is left alone.
 # DPKG_ROOT: see preinstall.sh. There, and where systemd does not run (an
@@ -26,8 +27,15 @@ chown -R "$owner" "$root/var/lib/agent"
 chmod 0750 "$root/var/lib/agent"
 
 command -v systemctl >/dev/null 2>&1 || exit 0
+sctl() { if [ -n "$root" ]; then systemctl --root="$root" "$@"; else systemctl "$@"; fi; }
 if [ "$first" = yes ]; then
-	if [ -n "$root" ]; then systemctl --root="$root" enable agent.service; else systemctl enable agent.service; fi
+	# An admin's mask (systemctl mask agent, e.g. before an image build)
+	# stays: enable would fail on it, and the package with it.
+	if [ "$(sctl is-enabled agent.service 2>/dev/null)" = masked ]; then
+		echo "agent: agent.service is masked: left masked and not enabled (systemctl unmask agent; systemctl enable --now agent)" >&2
+	else
+		sctl enable agent.service
+	fi
 fi
 if [ -z "$root" ] && [ -d /run/systemd/system ]; then
 	systemctl daemon-reload

@@ -5,6 +5,12 @@
 # (/etc/agent; rpm saves an edited one as config.toml.rpmsave); only a
 # deb purge wipes both. The account "agent" stays, so that files it owns
 # elsewhere keep a name.
+# The unit's enablement follows deb-systemd-helper's convention: a removed
+# deb keeps it (multi-user.target.wants/agent.service stays, dangling, so a
+# reinstall comes back enabled, or disabled if the admin had disabled it),
+# and a purge clears it. Unlike the helper, nothing is masked on remove: it
+# masks so that a leftover init script (a conffile) cannot start a removed
+# service, and this package ships none. An admin's mask is never touched.
 # DPKG_ROOT: see preinstall.sh.
 set -e
 root="${DPKG_ROOT:-}"
