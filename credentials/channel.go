@@ -32,6 +32,15 @@ var errTooLarge = fmt.Errorf("credentials channel: request too large (the channe
 // connTimeout bounds one exchange on the channel.
 const connTimeout = 30 * time.Second
 
+// handshakeTimeout bounds the ping that opens every handover: a service
+// answers it at once. A first connection that gets no answer is tried
+// once more (Wine hands a listener's first client to go-winio's
+// name-reserving pipe instance, which nobody serves; see Listen).
+var handshakeTimeout = 3 * time.Second
+
+// errNoAnswer is a connection the service accepted but did not answer.
+var errNoAnswer = errors.New("no answer")
+
 type request struct {
 	Op        string        `json:"op"` // set | delete | ping
 	Name      string        `json:"name,omitempty"`
@@ -179,12 +188,23 @@ func DeleteViaService(ctx context.Context, addr, name string) error {
 }
 
 // PingService reports whether the service answers on addr (nil), is not
-// running (ErrServiceNotRunning) or cannot be reached (another error).
+// running (ErrServiceNotRunning) or cannot be reached (another error). It
+// waits handshakeTimeout for the answer and tries a second connection
+// once when the first got none.
 func PingService(ctx context.Context, addr string) error {
-	_, err := exchange(ctx, addr, request{Op: "ping"})
+	ping := []byte(`{"op":"ping"}` + "\n")
+	_, err := roundTrip(ctx, addr, ping, handshakeTimeout)
+	if errors.Is(err, errNoAnswer) {
+		_, err = roundTrip(ctx, addr, ping, handshakeTimeout)
+	}
 	return err
 }
 
+// exchange hands req to the service on addr and returns its answer. A
+// ping comes first, with a short timeout and one retry (PingService), so
+// that a connection nobody serves costs seconds, not connTimeout, and the
+// request itself (a set or delete, not safe to send twice) goes once, on
+// a channel known to answer.
 func exchange(ctx context.Context, addr string, req request) (response, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -194,6 +214,17 @@ func exchange(ctx context.Context, addr string, req request) (response, error) {
 	if len(b)+1 > maxRequest {
 		return response{}, fmt.Errorf("credential %q: too large to hand to the agent service (%d bytes; the channel takes at most %d KiB)", req.Name, len(b)+1, maxRequest>>10)
 	}
+	if err := PingService(ctx, addr); err != nil {
+		return response{}, err
+	}
+	line := append(b, '\n')
+	defer clear(line)
+	return roundTrip(ctx, addr, line, connTimeout)
+}
+
+// roundTrip sends the request line (JSON and a newline) on a new
+// connection to addr and reads the answer, waiting at most timeout.
+func roundTrip(ctx context.Context, addr string, line []byte, timeout time.Duration) (response, error) {
 	c, err := dial(ctx, addr)
 	if err != nil {
 		if notListening(err) {
@@ -205,12 +236,12 @@ func exchange(ctx context.Context, addr string, req request) (response, error) {
 		return response{}, fmt.Errorf("the agent service at %s: %w", addr, err)
 	}
 	defer c.Close()
-	deadline := time.Now().Add(connTimeout)
+	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	c.SetDeadline(deadline)
-	_, werr := c.Write(append(b, '\n'))
+	_, werr := c.Write(line)
 	// A service that refuses the peer answers before reading: its answer
 	// is worth more than the broken pipe.
 	var resp response
@@ -218,7 +249,7 @@ func exchange(ctx context.Context, addr string, req request) (response, error) {
 		if werr != nil {
 			err = werr
 		}
-		return response{}, fmt.Errorf("the agent service at %s: no answer: %w", addr, err)
+		return response{}, fmt.Errorf("the agent service at %s: %w within %s: %w", addr, errNoAnswer, timeout, err)
 	}
 	if !resp.OK {
 		if resp.NotFound {

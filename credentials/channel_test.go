@@ -212,3 +212,6 @@ func TestChannelLargeSecret(t *testing.T) {
 		t.Fatalf("a 70 KiB request got %q", b[:n])
 	}
 }
+
+// testAddr is a fresh channel address: a socket in a short folder.
+func testAddr(t *testing.T) string { return SocketPath(shortDir(t)) }

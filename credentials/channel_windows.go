@@ -19,6 +19,13 @@ func SocketPath(dataDir string) string { return PipeName }
 
 // Listen opens the named pipe with PipeSDDL: only Administrators (an
 // elevated prompt) and SYSTEM may connect, and never over the network.
+//
+// go-winio reserves the name with a first pipe instance opened without
+// read or write access, which Windows keeps disconnected so that clients
+// reach only the instances Accept serves. Wine 8 does not: it hands the
+// first client after a start to that instance, which nobody reads, and the
+// client waits for its timeout. The client's handshake (PingService: a
+// short timeout, one retry) absorbs that; the listener is right as it is.
 func Listen(addr string) (net.Listener, error) {
 	return winio.ListenPipe(addr, &winio.PipeConfig{
 		SecurityDescriptor: PipeSDDL,

@@ -10,7 +10,10 @@
 // Kind (oauth2_client, api_key, basic) and metadata that is not secret
 // (Meta: created, rotated, optional expires_at). The secret lives in the
 // keyring; the metadata also lives in data_dir/credentials.json (the
-// index), so listing, validating and status never read a secret.
+// index), so listing, validating and status never read a secret. The
+// index is the record of what is set: Store.Get reads only a credential
+// it lists, from the backend it names, so a run never uses a secret that
+// status calls not set; Store.Delete removes the entry by name.
 //
 // # Backends and the key scheme
 //

@@ -9,11 +9,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/agentsync/agent/internal/wine"
 )
 
 // TestKeyFileACL: on Windows the key file is checked by its DACL; one
 // that lets Users read it is refused, naming the file and the fix.
 func TestKeyFileACL(t *testing.T) {
+	if wine.Running() {
+		t.Skip("Wine does not keep file ACLs " + wine.SkipReason)
+	}
 	t.Setenv("CREDENTIALS_DIRECTORY", "")
 	dir := t.TempDir()
 	opt := Options{Backend: "file", DataDir: dir, PassphraseEnv: "AGENT_TEST_NO_SUCH_VARIABLE"}

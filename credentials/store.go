@@ -136,9 +136,11 @@ func (s *Store) Set(ctx context.Context, name string, sec Secret, expiresAt time
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	m := Meta{Name: name, Kind: sec.Kind, Backend: backend, Created: now, Rotated: now, ExpiresAt: expiresAt.UTC()}
-	if old, ok, err := Lookup(s.opt.DataDir, name); err != nil {
+	old, existed, err := Lookup(s.opt.DataDir, name)
+	if err != nil {
 		return Meta{}, err
-	} else if ok && !old.Created.IsZero() {
+	}
+	if existed && !old.Created.IsZero() {
 		m.Created = old.Created
 	}
 	data, err := json.Marshal(entry{V: 1, secretFields: secretFields(sec), Created: m.Created, Rotated: m.Rotated, ExpiresAt: m.ExpiresAt})
@@ -159,16 +161,37 @@ func (s *Store) Set(ctx context.Context, name string, sec Secret, expiresAt time
 		return Meta{}, s.wrap(backend, "store", name, err)
 	}
 	if err := updateIndex(s.opt.DataDir, func(idx map[string]Meta) error { idx[name] = m; return nil }); err != nil {
+		// Not listed, the entry would never be read (see Get): a new one
+		// goes again; a rotated one keeps its index entry.
+		if !existed {
+			s.call(ctx, backend, func() error { return ring.Remove(item.Key) })
+			return Meta{}, fmt.Errorf("credential %q: not stored: %w", name, err)
+		}
 		return Meta{}, fmt.Errorf("credential %q: stored in keyring %s, but %w", name, backend, err)
 	}
 	return m, nil
 }
 
-// Get reads credential name from the keyring.
+// Get reads credential name from the keyring. The index is the record of
+// what is set: a credential it does not list is not found, whatever the
+// keyring holds (an entry a failed delete or an older agent left), so a
+// run never uses a secret that `agent credentials list` and `agent status`
+// say is not set; one the index files under another backend is an error
+// saying so.
 func (s *Store) Get(ctx context.Context, name string) (Secret, error) {
 	ring, backend, err := s.open(false)
 	if err != nil {
 		return Secret{}, fmt.Errorf("credential %q: %w", name, err)
+	}
+	m, ok, err := Lookup(s.opt.DataDir, name)
+	if err != nil {
+		return Secret{}, fmt.Errorf("credential %q: %w", name, err)
+	}
+	if !ok {
+		return Secret{}, fmt.Errorf("credential %q: %w: %s does not list it (keyring %s); set it with: agent credentials set %s", name, ErrNotFound, filepath.Join(s.opt.DataDir, IndexFile), backend, name)
+	}
+	if m.Backend != "" && m.Backend != backend {
+		return Secret{}, fmt.Errorf("credential %q was stored in keyring %s, but this agent uses keyring %s ([keyring] backend): set it again with: agent credentials set %s", name, m.Backend, backend, name)
 	}
 	var item keyring.Item
 	err = s.call(ctx, backend, func() error {
@@ -200,16 +223,20 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("credential %q: %w", name, err)
 	}
-	// Some backends remove a missing key without a word: look first (the
-	// key list reads no secret).
+	// Removed by name, never only when a listing shows it: the keyring
+	// library's listing swallows errors (Credential Manager's lists
+	// nothing when its enumeration fails), and the entry stayed behind.
+	// The listing only tells whether the Secret Service, which removes a
+	// missing key without a word, had one.
 	key, inRing := s.key(backend, name), false
 	err = s.call(ctx, backend, func() error {
-		keys, err := ring.Keys()
-		if err != nil || !slices.Contains(keys, key) {
+		keys, _ := ring.Keys()
+		listed := slices.Contains(keys, key)
+		if err := ring.Remove(key); err != nil {
 			return err
 		}
-		inRing = true
-		return ring.Remove(key)
+		inRing = listed || backend != "secret-service"
+		return nil
 	})
 	if errors.Is(err, keyring.ErrKeyNotFound) || errors.Is(err, os.ErrNotExist) {
 		inRing, err = false, nil

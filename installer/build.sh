@@ -66,11 +66,22 @@ msi=$dist/agent-$version-x64.msi
 cp installer/config.toml "$build/windows-amd64/"
 (cd "$build/windows-amd64" && wixl -a x64 -D Version="$msi_version" -o "$msi" "$repo/installer/windows/agent.wxs")
 # What wixl cannot say: Permanent and NeverOverwrite on the config's
-# component (0x100 64-bit | 0x10 permanent | 0x80 never overwrite); and
-# one place for SetScExe, which wixl sequences anywhere between
-# CostFinalize and InstallServices from one build to the next.
+# component (0x100 64-bit | 0x10 permanent | 0x80 never overwrite); one
+# place for SetScExe, which wixl sequences anywhere between CostFinalize
+# and InstallServices from one build to the next; and same-version
+# upgrades.
 msibuild "$msi" -q "UPDATE \`Component\` SET \`Attributes\` = 400 WHERE \`Component\` = 'Config'"
 msibuild "$msi" -q "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = 5799 WHERE \`Action\` = 'SetScExe'"
+# Same-version upgrades (WiX's MajorUpgrade AllowSameVersionUpgrades, which
+# wixl ignores): every build has a new ProductCode, so a rebuilt MSI of the
+# installed version would install beside it. The Upgrade row that finds
+# older versions takes an equal one too: 0x200 VersionMaxInclusive + 0x1
+# MigrateFeatures (Attributes is part of the table's key: msibuild cannot
+# UPDATE it, so the row is replaced). The downgrade row (above this
+# version) stays as it is.
+upgrade_code=$(sed -n 's/.*UpgradeCode="\([^"]*\)".*/\1/p' installer/windows/agent.wxs)
+msibuild "$msi" -q "DELETE FROM \`Upgrade\` WHERE \`ActionProperty\` = 'WIX_UPGRADE_DETECTED'"
+msibuild "$msi" -q "INSERT INTO \`Upgrade\` (\`UpgradeCode\`, \`VersionMax\`, \`Attributes\`, \`ActionProperty\`) VALUES ('{$upgrade_code}', '$msi_version', 513, 'WIX_UPGRADE_DETECTED')"
 # %ProgramData%\agent private, as the agent makes data_dir
 # (internal/osdir.PrivateSDDL): owner Administrators, a protected DACL for
 # SYSTEM and Administrators, inherited inside. wixl writes no PermissionEx:

@@ -565,7 +565,14 @@ done
 ok "InstallExecuteSequence: $order"
 want "InstallExecuteSequence: SetScExe just before InstallServices" "$(seq_of SetScExe)" 5799
 contains "Property: ProductVersion" "$(rows Property)" "ProductVersion${tab}$version"
-contains "Upgrade: a newer version replaces this one" "$(rows Upgrade | cut -f1,2,3,5,7)" "{FA575D57-347F-4060-BD63-769E662B7486}${tab}${tab}$version${tab}1${tab}WIX_UPGRADE_DETECTED"
+# Up to and including this version is replaced (513 = 0x200 the maximum
+# inclusive + 1 migrate features): a rebuilt MSI of the same version
+# replaces the installed one instead of installing beside it; a newer
+# installed version is only detected (2), above this one (exclusive), and
+# stops the install.
+want "Upgrade: an older or the same version is replaced, a newer one refused" "$(rows Upgrade | cut -f1,2,3,5,7)" "{FA575D57-347F-4060-BD63-769E662B7486}${tab}${tab}$version${tab}513${tab}WIX_UPGRADE_DETECTED
+{FA575D57-347F-4060-BD63-769E662B7486}${tab}$version${tab}${tab}2${tab}WIX_DOWNGRADE_DETECTED"
+contains "LaunchCondition: no downgrade" "$(rows LaunchCondition)" "NOT WIX_DOWNGRADE_DETECTED${tab}A newer version of agent is already installed."
 contains "Summary: x64" "$(msiinfo suminfo "$msi")" "Template: x64;1033"
 # msiextract puts each file under its folder's own name: both in agent/.
 msiextract -C "$work/msi" "$msi" >/dev/null
@@ -585,6 +592,20 @@ for ca in ServiceDelayedStart ServiceRecovery; do
 done
 grep -Fq "'/i', \"\`\"\$Msi\`\"\", '/qn'" installer/windows/install.ps1 || fail "install.ps1 does not run msiexec /i MSI /qn"
 ok "install.ps1: msiexec /i /qn, then the MSI's sc.exe settings again"
+# Each sc.exe's exit code is tested on the next line, before anything else
+# runs (once the recovery actions' test also took the start's failure).
+untested=$(awk '/^& sc\.exe/ { s = $0; getline; if ($0 !~ /^if \(\$LASTEXITCODE -ne 0\)/) print s }' installer/windows/install.ps1)
+[ -z "$untested" ] || fail "install.ps1: sc.exe's exit code is not tested right after: $untested"
+ok "install.ps1: each sc.exe's exit code is tested right after it"
+# -Uninstall removes the installed build by the MSI's UpgradeCode.
+upgrade_code=$(sed -n 's/.*UpgradeCode="\([^"]*\)".*/\1/p' installer/windows/agent.wxs)
+grep -Fxq "\$UpgradeCode = '{$upgrade_code}'" installer/windows/install.ps1 || fail "install.ps1's \$UpgradeCode is not agent.wxs's {$upgrade_code}"
+grep -Fq '$wi.RelatedProducts($UpgradeCode)' installer/windows/install.ps1 && grep -Fq "@('/x', \$code," installer/windows/install.ps1 || fail "install.ps1 -Uninstall does not msiexec /x the products of the UpgradeCode"
+ok "install.ps1 -Uninstall: msiexec /x of the installed products of UpgradeCode {$upgrade_code}"
+for code in 3010 1641; do
+	grep -Eq "^ +$code \{ Write-Warning " installer/windows/install.ps1 || fail "install.ps1: msiexec's exit code $code is not a success with a notice"
+done
+ok "install.ps1: msiexec's 3010 and 1641 are successes with a notice"
 
 echo "--- 7. the README's commands"
 unclaimed=$(sort -u "$work/claimed" | comm -23 "$readme_cmds" -)

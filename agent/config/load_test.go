@@ -122,7 +122,10 @@ func TestRelativePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(sub, "config.toml")
-	src := "[agent]\ndata_dir = \"../var\"\n[keyring]\nfile_dir = \"/abs/keys\"\n"
+	// Absolute on every OS ("/abs/keys" is relative to the drive on
+	// Windows); a TOML literal string keeps its backslashes.
+	abs := filepath.Join(dir, "abs", "keys")
+	src := "[agent]\ndata_dir = \"../var\"\n[keyring]\nfile_dir = '" + abs + "'\n"
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +140,7 @@ func TestRelativePaths(t *testing.T) {
 	if cfg.Agent.DataDir != filepath.Join(dir, "var") {
 		t.Errorf("data_dir = %q", cfg.Agent.DataDir)
 	}
-	if cfg.Keyring.FileDir != "/abs/keys" {
+	if cfg.Keyring.FileDir != abs {
 		t.Errorf("file_dir = %q", cfg.Keyring.FileDir)
 	}
 	// Problems name the file as it was given.
