@@ -233,6 +233,12 @@ func (r *run) do(ctx context.Context) error {
 	if hasPrev {
 		prevID = prev.ID
 	}
+	return r.commit(ctx, prevID, scopes)
+}
+
+// commit records the run as a success with its planned status changes,
+// in one transaction (Sync.Commit), after prevID, the previous success.
+func (r *run) commit(ctx context.Context, prevID string, scopes []store.Scope) error {
 	r.rep.FinishedAt = time.Now().UTC()
 	done := *r.rep
 	done.Outcome = store.OutcomeSuccess

@@ -178,17 +178,7 @@ func (r *run) push(ctx context.Context, apply func(context.Context, *run) error)
 			c.Deactivated, c.Reactivated = p.Deactivate, p.Reactivate
 		}
 	}
-	r.rep.FinishedAt = time.Now().UTC()
-	done := *r.rep
-	done.Outcome = store.OutcomeSuccess
-	if err := r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.spec.Deactivate); err != nil {
-		for _, sc := range scopes {
-			c := r.counts(sc.Kind)
-			c.Deactivated, c.Reactivated = 0, 0
-		}
-		return err
-	}
-	return nil
+	return r.commit(ctx, prevID, scopes)
 }
 
 // scopes are the kinds of record the integration writes.
