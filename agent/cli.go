@@ -41,6 +41,7 @@ Commands:
   run                                    the service's loop, in the foreground: every integration on its schedule,
                                          serving [http] (GET /healthz, /readyz, /metrics)
   serve                                  serve [http] alone, read-only, where the service runs on another machine
+  page                                   print the status page's sign-in URL (run it as the service's account)
   service install|uninstall|start|stop|restart|status|reload
                                          manage the OS service (systemd, Windows service)
 

@@ -36,13 +36,20 @@ func mountHandlers(srv *httpd.Server) {
 		live = nil
 	}
 	log := srv.Logger()
-	srv.Handle("/", &onStore{state: state, build: func(st *store.Store) http.Handler {
+	// The page opens to whoever can read data_dir/http.token (agent page):
+	// the service makes it; agent serve only reads it.
+	dataDir := state.Config().Agent.DataDir
+	token := func() (string, error) { return httpd.PageToken(dataDir, !srv.ReadOnly()) }
+	if _, err := token(); err != nil {
+		log.Warn("the status page stays closed until its token can be read", "error", err)
+	}
+	srv.Handle("/", httpd.SignIn(token, &onStore{state: state, build: func(st *store.Store) http.Handler {
 		d := page.Deps{Config: state.Config, Store: st, Logger: log.With("component", "page")}
 		if live != nil {
 			d.RunNow = live.RunNow
 		}
 		return page.Handler(d)
-	}})
+	}}))
 	if live == nil {
 		return
 	}

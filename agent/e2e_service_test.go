@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,8 +132,17 @@ file.path = "users.jsonl"
 	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("POST /ingest/e2e: %d %s, want ingest's own 404", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for path, want := range map[string]string{"/readyz": `{"status":"ready"}`, "/metrics": `agent_runs_total{integration="e2e",outcome="success"}`, "/": `href="/integration/e2e"`} {
-		resp, err := http.Get(m[1] + path)
+	// The page opens with the token the service made, through the link
+	// `agent page` prints (its port is the config's 0: the log has ours).
+	pageURL, err := exec.Command(bin, "--config", cfg, "page").Output()
+	tok, found := strings.CutPrefix(strings.TrimSpace(string(pageURL)), "http://127.0.0.1:0/?token=")
+	if err != nil || !found {
+		t.Fatalf("agent page: %v: %s", err, pageURL)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	for path, want := range map[string]string{"/readyz": `{"status":"ready"}`, "/metrics": `agent_runs_total{integration="e2e",outcome="success"}`, "/?token=" + tok: `href="/integration/e2e"`} {
+		resp, err := browser.Get(m[1] + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"github.com/agentsync/agent/agent/httpd"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -87,8 +89,8 @@ func TestServe(t *testing.T) {
 	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
 		t.Errorf("/readyz without a store: %d %s", code, body)
 	}
-	if code, body := httpGet(t, base+"/"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not readable yet") {
-		t.Errorf("the status page without a store: %d %s", code, body)
+	if code, body := httpGet(t, base+"/"); code != http.StatusUnauthorized || !strings.Contains(body, "closed") {
+		t.Errorf("the status page without its token: %d %s", code, body)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "data")); err == nil {
 		t.Error("agent serve created data_dir")
@@ -100,12 +102,32 @@ func TestServe(t *testing.T) {
 	if code, body := httpGet(t, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
 		t.Errorf("/readyz after a run: %d %s", code, body)
 	}
-	// The status page, read-only: no Run now, and no push ingest.
-	if code, body := httpGet(t, base+"/"); code != http.StatusOK || !strings.Contains(body, "ironclad-example") || strings.Contains(body, "Run now") {
-		t.Errorf("the status page of agent serve: %d %s", code, body)
+	// The status page opens with the token the service makes (agent serve
+	// only reads it), through the link `agent page` prints; read-only: no
+	// Run now, and no push ingest.
+	if _, err := httpd.PageToken(filepath.Join(s.dir, "data"), true); err != nil {
+		t.Fatal(err)
 	}
-	if code, _ := httpGet(t, base+"/ingest/ironclad-example"); code != http.StatusNotFound {
-		t.Errorf("agent serve serves ingest: %d", code)
+	code, out, errs := s.agent("page")
+	tok, found := strings.CutPrefix(strings.TrimSpace(out), "http://127.0.0.1:0/?token=")
+	if code != exitOK || !found {
+		t.Fatalf("agent page: exit %d: %s %s", code, out, errs)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(base + "/?token=" + tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "ironclad-example") || strings.Contains(string(page), "Run now") {
+		t.Errorf("the status page of agent serve: %d %s", resp.StatusCode, page)
+	}
+	if resp, err := browser.Post(base+"/ingest/ironclad-example", "application/json", strings.NewReader("{}")); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("agent serve serves ingest: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	code, body := httpGet(t, base+"/metrics")
 	if code != http.StatusOK || !strings.Contains(body, `agent_last_success_timestamp_seconds{integration="ironclad-example"}`) ||
