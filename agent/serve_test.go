@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentsync/agent/internal/loopback"
 	"github.com/agentsync/agent/internal/vendortest"
 )
 
@@ -62,17 +63,6 @@ func (sv *serving) url() string {
 	}
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestServe: `agent serve` answers from the store the runs of another
 // process wrote, follows them, and exits 0 when interrupted.
 func TestServe(t *testing.T) {
@@ -81,13 +71,13 @@ func TestServe(t *testing.T) {
 	base := sv.url()
 
 	// No store yet: up, not ready, and nothing created.
-	if code, body := httpGet(t, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+	if code, body := loopback.Get(t, nil, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
 		t.Errorf("/readyz without a store: %d %s", code, body)
 	}
-	if code, body := httpGet(t, base+"/"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not readable yet") {
+	if code, body := loopback.Get(t, nil, base+"/"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not readable yet") {
 		t.Errorf("the status page without a store: %d %s", code, body)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "data")); err == nil {
@@ -97,17 +87,17 @@ func TestServe(t *testing.T) {
 	if code, _ := s.runNow(); code != exitOK {
 		t.Fatalf("run-now: exit %d", code)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
 		t.Errorf("/readyz after a run: %d %s", code, body)
 	}
 	// The status page, read-only: no Run now, and no push ingest.
-	if code, body := httpGet(t, base+"/"); code != http.StatusOK || !strings.Contains(body, "ironclad-example") || strings.Contains(body, "Run now") {
+	if code, body := loopback.Get(t, nil, base+"/"); code != http.StatusOK || !strings.Contains(body, "ironclad-example") || strings.Contains(body, "Run now") {
 		t.Errorf("the status page of agent serve: %d %s", code, body)
 	}
-	if code, _ := httpGet(t, base+"/ingest/ironclad-example"); code != http.StatusNotFound {
+	if code, _ := loopback.Get(t, nil, base+"/ingest/ironclad-example"); code != http.StatusNotFound {
 		t.Errorf("agent serve serves ingest: %d", code)
 	}
-	code, body := httpGet(t, base+"/metrics")
+	code, body := loopback.Get(t, nil, base+"/metrics")
 	if code != http.StatusOK || !strings.Contains(body, `agent_last_success_timestamp_seconds{integration="ironclad-example"}`) ||
 		!strings.Contains(body, `agent_build_info{goversion=`) {
 		t.Errorf("/metrics: %d\n%s", code, body)
@@ -121,10 +111,10 @@ func TestServe(t *testing.T) {
 	if code, _ := s.runNow(); code != exitFailed {
 		t.Fatalf("failing run-now: exit %d", code)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"reason":"integration ironclad-example failed: `) {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"reason":"integration ironclad-example failed: `) {
 		t.Errorf("/readyz after a failed run: %d %s", code, body)
 	}
-	if code, _ := httpGet(t, base+"/healthz"); code != http.StatusOK {
+	if code, _ := loopback.Get(t, nil, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz after a failed run: %d", code)
 	}
 

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/httpd"
-	"github.com/agentsync/agent/internal/certtest"
+	"github.com/agentsync/agent/internal/loopback"
 )
 
 // serve starts srv until the test ends and returns its address.
@@ -48,22 +47,11 @@ func serve(t *testing.T, srv *httpd.Server) (addr string, stop func() error) {
 	return a.String(), stop
 }
 
-func fetch(t *testing.T, c *http.Client, url string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestServe(t *testing.T) {
 	e := newEnv(t, "")
 	addr, stop := serve(t, e.srv)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
-		if code, body := fetch(t, http.DefaultClient, "http://"+addr+path); code != want {
+		if code, body := loopback.Get(t, nil, "http://"+addr+path); code != want {
 			t.Errorf("GET %s: %d %s, want %d", path, code, body, want)
 		}
 	}
@@ -87,7 +75,7 @@ func TestPortInUse(t *testing.T) {
 		t.Fatal("Serve on a port in use returned nil")
 	}
 	// The first one is still serving.
-	if code, _ := fetch(t, http.DefaultClient, "http://"+addr+"/healthz"); code != 200 {
+	if code, _ := loopback.Get(t, nil, "http://"+addr+"/healthz"); code != 200 {
 		t.Errorf("GET /healthz: %d", code)
 	}
 }
@@ -106,7 +94,7 @@ func TestTLS(t *testing.T) {
 	srv := httpd.New(httpd.Options{HTTP: config.HTTP{Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, State: e.state})
 	addr, _ := serve(t, srv)
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	if code, body := fetch(t, c, "https://"+addr+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+	if code, body := loopback.Get(t, c, "https://"+addr+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Errorf("GET https /healthz: %d %s", code, body)
 	}
 	resp, err := http.Get("http://" + addr + "/healthz")
@@ -131,7 +119,7 @@ func TestTLSFilesMissing(t *testing.T) {
 // selfSigned writes a certificate for 127.0.0.1 and its key into dir.
 func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	cert, pool := certtest.SelfSigned(t)
+	cert, pool := loopback.SelfSigned(t)
 	kder, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentsync/agent/internal/certtest"
+	"github.com/agentsync/agent/internal/loopback"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -51,7 +51,7 @@ const (
 // refuses AUTH before it.
 func Start(t testing.TB, addr string, implicitTLS bool) *Server {
 	t.Helper()
-	cert, roots := certtest.SelfSigned(t)
+	cert, roots := loopback.SelfSigned(t)
 	mb := &Server{Roots: roots}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{mb: mb}, nil }))
 	s.Domain = "localhost"

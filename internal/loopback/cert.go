@@ -1,7 +1,4 @@
-// Package certtest makes the self-signed certificate that tests serve TLS
-// with on loopback (the SMTP test server, the agent's own HTTPS listener),
-// and the pool that trusts it.
-package certtest
+package loopback
 
 import (
 	"crypto/ecdsa"
