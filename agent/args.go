@@ -30,6 +30,23 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{msg: fmt.Sprintf(format, a...)} }
 
+// parseFlags parses the flags of a command that takes no names: a name is
+// a usage error, "<command> takes no names" and why (without a why, the
+// names it got).
+func parseFlags(fs *flag.FlagSet, args []string, why string) error {
+	names, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		if why == "" {
+			return usagef("%s takes no names (got %q)", fs.Name(), names)
+		}
+		return usagef("%s takes no names: %s", fs.Name(), why)
+	}
+	return nil
+}
+
 // parseArgs parses flags and names in any order (`run-now --json acme` =
 // `run-now acme --json`), which the standard flag package does not. A
 // flag is -name or --name, its value after "=" or in the next argument;

@@ -33,12 +33,8 @@ func cmdChanges(ctx context.Context, a *app, args []string) error {
 	since := fs.String("since", "", "only changes at or after DATE (YYYY-MM-DD in the agent's time zone, or RFC 3339)")
 	asJSON := fs.Bool("json", false, "JSON, one change per line")
 	limit := fs.Int("limit", 0, "only the newest N changes (0 = all)")
-	names, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args, "use --integration NAME and --key KEY"); err != nil {
 		return err
-	}
-	if len(names) > 0 {
-		return usagef("changes takes no names: use --integration NAME and --key KEY")
 	}
 	if *limit < 0 {
 		return usagef("--limit %d: want 0 (all) or more", *limit)

@@ -101,12 +101,8 @@ func (o *onStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // It serves until interrupted.
 func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	names, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args, "it serves the whole config's health, readiness and metrics"); err != nil {
 		return err
-	}
-	if len(names) > 0 {
-		return usagef("serve takes no names: it serves the whole config's health, readiness and metrics")
 	}
 	cfg, err := a.loadConfig()
 	if err != nil {

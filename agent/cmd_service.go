@@ -23,12 +23,8 @@ func init() {
 // starts, and what an admin may run by hand without one.
 func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	names, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args, "it runs every integration on its schedule (run-now runs some now)"); err != nil {
 		return err
-	}
-	if len(names) > 0 {
-		return usagef("run takes no names: it runs every integration on its schedule (run-now runs some now)")
 	}
 	path, err := filepath.Abs(a.configPath)
 	if err != nil {

@@ -13,12 +13,8 @@ import (
 
 func cmdValidate(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	names, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args, ""); err != nil {
 		return err
-	}
-	if len(names) > 0 {
-		return usagef("validate takes no names (got %q)", names)
 	}
 	cfg, err := a.loadConfig()
 	if err != nil {

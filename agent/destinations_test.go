@@ -79,14 +79,7 @@ func (a *tenantAgent) config(mode, preference, extra string) {
 	if mode == "users+saas_users" {
 		saasMapping = "  \"saas_user.role\" = \"role\"\n"
 	}
-	text := fmt.Sprintf(`[agent]
-data_dir = "data"
-log_level = "error"
-
-[keyring]
-backend = "file"
-passphrase_env = %q
-
+	text := fmt.Sprintf(configHead+`
 [http]
 listen = ""                        # TestDeliveredAfterAKill runs the service: no port of the machine's
 
@@ -120,7 +113,7 @@ destinations = ["oom"]
   [integration.file]
   path = "users.jsonl"
   format = "jsonl"
-`, noPassphrase, a.url, extra, mode, preference, saasMapping)
+`, a.url, extra, mode, preference, saasMapping)
 	if err := os.WriteFile(a.cfg, []byte(text), 0o600); err != nil {
 		a.t.Fatal(err)
 	}

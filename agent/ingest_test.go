@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,14 +41,7 @@ func newIngestAgent(t *testing.T) *ingestAgent {
 	if err := os.WriteFile(filepath.Join(dir, "schemas", "people.json"), schema, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf(`[agent]
-data_dir = "data"
-log_level = "error"
-
-[keyring]
-backend = "file"
-passphrase_env = %q
-
+	text := configHead + `
 [[schema]]
 name = "people"
 file = "schemas/people.json"
@@ -66,7 +58,7 @@ deactivate = true
   "user.first_name" = "first_name"
   "user.last_name" = "last_name"
   "user.department" = "department"
-`, noPassphrase)
+`
 	if err := os.WriteFile(a.cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentsync/agent/internal/loopback"
 	"github.com/agentsync/agent/internal/vendortest"
 )
 
@@ -64,17 +65,6 @@ func (sv *serving) url() string {
 	}
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestServe: `agent serve` answers from the store the runs of another
 // process wrote, follows them, and exits 0 when interrupted.
 func TestServe(t *testing.T) {
@@ -83,13 +73,13 @@ func TestServe(t *testing.T) {
 	base := sv.url()
 
 	// No store yet: up, not ready, and nothing created.
-	if code, body := httpGet(t, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+	if code, body := loopback.Get(t, nil, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "does not exist: has the service run") {
 		t.Errorf("/readyz without a store: %d %s", code, body)
 	}
-	if code, body := httpGet(t, base+"/"); code != http.StatusUnauthorized || !strings.Contains(body, "closed") {
+	if code, body := loopback.Get(t, nil, base+"/"); code != http.StatusUnauthorized || !strings.Contains(body, "closed") {
 		t.Errorf("the status page without its token: %d %s", code, body)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, "data")); err == nil {
@@ -99,7 +89,7 @@ func TestServe(t *testing.T) {
 	if code, _ := s.runNow(); code != exitOK {
 		t.Fatalf("run-now: exit %d", code)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusOK || strings.TrimSpace(body) != `{"status":"ready"}` {
 		t.Errorf("/readyz after a run: %d %s", code, body)
 	}
 	// The status page opens with the token the service makes (agent serve
@@ -115,21 +105,15 @@ func TestServe(t *testing.T) {
 	}
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
-	resp, err := browser.Get(base + "/?token=" + tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "ironclad-example") || strings.Contains(string(page), "Run now") {
-		t.Errorf("the status page of agent serve: %d %s", resp.StatusCode, page)
+	if code, page := loopback.Get(t, browser, base+"/?token="+tok); code != http.StatusOK || !strings.Contains(page, "ironclad-example") || strings.Contains(page, "Run now") {
+		t.Errorf("the status page of agent serve: %d %s", code, page)
 	}
 	if resp, err := browser.Post(base+"/ingest/ironclad-example", "application/json", strings.NewReader("{}")); err != nil {
 		t.Fatal(err)
 	} else if resp.Body.Close(); strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("agent serve serves ingest: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	code, body := httpGet(t, base+"/metrics")
+	code, body := loopback.Get(t, nil, base+"/metrics")
 	if code != http.StatusOK || !strings.Contains(body, `agent_last_success_timestamp_seconds{integration="ironclad-example"}`) ||
 		!strings.Contains(body, `agent_build_info{goversion=`) {
 		t.Errorf("/metrics: %d\n%s", code, body)
@@ -143,10 +127,10 @@ func TestServe(t *testing.T) {
 	if code, _ := s.runNow(); code != exitFailed {
 		t.Fatalf("failing run-now: exit %d", code)
 	}
-	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"reason":"integration ironclad-example failed: `) {
+	if code, body := loopback.Get(t, nil, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"reason":"integration ironclad-example failed: `) {
 		t.Errorf("/readyz after a failed run: %d %s", code, body)
 	}
-	if code, _ := httpGet(t, base+"/healthz"); code != http.StatusOK {
+	if code, _ := loopback.Get(t, nil, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz after a failed run: %d", code)
 	}
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -33,6 +32,10 @@ type simAgent struct {
 // keyring falls back to its key file.
 const noPassphrase = "AGENT_TEST_UNSET_KEYRING_PASSPHRASE"
 
+// configHead opens the configs of the CLI tests: data in ./data, a quiet
+// log, and the file keyring on its key file.
+const configHead = "[agent]\ndata_dir = \"data\"\nlog_level = \"error\"\n\n[keyring]\nbackend = \"file\"\npassphrase_env = \"" + noPassphrase + "\"\n"
+
 func newSimAgent(t testing.TB, sc vendorsim.Config, in vendorsim.Integration) *simAgent {
 	t.Helper()
 	sim := vendorsim.New(sc)
@@ -51,8 +54,7 @@ func newSimAgent(t testing.TB, sc vendorsim.Config, in vendorsim.Integration) *s
 // writeConfig (re)writes the config with the integration in.
 func (a *simAgent) writeConfig(in vendorsim.Integration) {
 	a.t.Helper()
-	text := fmt.Sprintf("[agent]\ndata_dir = \"data\"\nlog_level = \"error\"\n\n[keyring]\nbackend = \"file\"\npassphrase_env = %q\n\n%s",
-		noPassphrase, a.sim.Config().TOML(a.url, in))
+	text := configHead + "\n" + a.sim.Config().TOML(a.url, in)
 	if err := os.WriteFile(a.cfg, []byte(text), 0o600); err != nil {
 		a.t.Fatal(err)
 	}

@@ -3,14 +3,9 @@ package httpd_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -20,6 +15,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/httpd"
+	"github.com/agentsync/agent/internal/loopback"
 )
 
 // serve starts srv until the test ends and returns its address.
@@ -51,22 +47,11 @@ func serve(t *testing.T, srv *httpd.Server) (addr string, stop func() error) {
 	return a.String(), stop
 }
 
-func fetch(t *testing.T, c *http.Client, url string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestServe(t *testing.T) {
 	e := newEnv(t, "")
 	addr, stop := serve(t, e.srv)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
-		if code, body := fetch(t, http.DefaultClient, "http://"+addr+path); code != want {
+		if code, body := loopback.Get(t, nil, "http://"+addr+path); code != want {
 			t.Errorf("GET %s: %d %s, want %d", path, code, body, want)
 		}
 	}
@@ -90,7 +75,7 @@ func TestPortInUse(t *testing.T) {
 		t.Fatal("Serve on a port in use returned nil")
 	}
 	// The first one is still serving.
-	if code, _ := fetch(t, http.DefaultClient, "http://"+addr+"/healthz"); code != 200 {
+	if code, _ := loopback.Get(t, nil, "http://"+addr+"/healthz"); code != 200 {
 		t.Errorf("GET /healthz: %d", code)
 	}
 }
@@ -109,7 +94,7 @@ func TestTLS(t *testing.T) {
 	srv := httpd.New(httpd.Options{HTTP: config.HTTP{Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, State: e.state})
 	addr, _ := serve(t, srv)
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	if code, body := fetch(t, c, "https://"+addr+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+	if code, body := loopback.Get(t, c, "https://"+addr+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Errorf("GET https /healthz: %d %s", code, body)
 	}
 	resp, err := http.Get("http://" + addr + "/healthz")
@@ -134,33 +119,13 @@ func TestTLSFilesMissing(t *testing.T) {
 // selfSigned writes a certificate for 127.0.0.1 and its key into dir.
 func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "agent test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
+	cert, pool := loopback.SelfSigned(t)
+	kder, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	certFile, keyFile = filepath.Join(dir, "agent.crt"), filepath.Join(dir, "agent.key")
-	write(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	write(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})))
 	write(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})))
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }

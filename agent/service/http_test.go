@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/httpd"
+	"github.com/agentsync/agent/internal/loopback"
 )
 
 // httpConfig is configText on schedule with [http] listening on listen.
@@ -30,17 +31,6 @@ func (h *daemonHarness) baseURL() string {
 	return m[1]
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestServesHTTP: `agent run` serves health, readiness, the metrics its
 // runs feed, and the handlers mounted on it.
 func TestServesHTTP(t *testing.T) {
@@ -52,16 +42,16 @@ func TestServesHTTP(t *testing.T) {
 	})
 	base := h.baseURL()
 	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`, "/": "the page"} {
-		if code, body := get(t, base+path); code != http.StatusOK || strings.TrimSpace(body) != want {
+		if code, body := loopback.Get(t, nil, base+path); code != http.StatusOK || strings.TrimSpace(body) != want {
 			t.Errorf("GET %s: %d %q, want 200 %q", path, code, body, want)
 		}
 	}
 	h.clock.Advance(6 * time.Hour)
 	h.until("a scheduled run", func() bool {
-		_, body := get(t, base+"/metrics")
+		_, body := loopback.Get(t, nil, base+"/metrics")
 		return strings.Contains(body, `agent_runs_total{integration="acme",outcome="success"}`)
 	})
-	_, body := get(t, base+"/metrics")
+	_, body := loopback.Get(t, nil, base+"/metrics")
 	for _, want := range []string{
 		`agent_build_info{goversion="`,
 		`version="1.2.3-test"} 1`,
@@ -93,7 +83,7 @@ func TestHTTPPortTaken(t *testing.T) {
 		t.Error("the integration is not scheduled")
 	}
 	ln.Close()
-	if code, _ := get(t, h.baseURL()+"/healthz"); code != http.StatusOK {
+	if code, _ := loopback.Get(t, nil, h.baseURL()+"/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz once the port is free: %d", code)
 	}
 }

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -43,11 +41,7 @@ func historyLines(t *testing.T, st *Store, runID string, limit int) []string {
 // the range and are filtered out).
 func TestRunHistoryPages(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	syncRun(t, st, "r1", keysN(0, 5), nil)
 
 	// r2 deactivates u003 and u004; meanwhile "other" creates a record
@@ -91,20 +85,7 @@ func TestRunHistoryPages(t *testing.T) {
 
 	// Each part is a rowid range search in rowid order: no scan, no sort.
 	for _, q := range historyParts {
-		rows, err := st.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, "r1", 0, 10, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, st, q, "r1", 0, 10, 5)
 		if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH ") || !strings.Contains(plan[0], "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") {
 			t.Errorf("history plan %q; want one rowid range SEARCH", plan)
 		}
@@ -116,27 +97,13 @@ func TestRunHistoryPages(t *testing.T) {
 func TestMigrationRecordsRunRanges(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	old, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, FileName)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range migrations[:7] {
-		if _, err := old.ExecContext(ctx, m); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-	}
-	_, err = old.ExecContext(ctx, `PRAGMA user_version = 7;
-INSERT INTO runs (id, integration, trigger_kind, started_at, outcome) VALUES
+	writeOldStore(t, dir, 7, `INSERT INTO runs (id, integration, trigger_kind, started_at, outcome) VALUES
 	('r1', 'acme', 'manual', '2026-01-01', 'success'), ('r2', 'acme', 'manual', '2026-01-02', 'success'),
 	('r3', 'acme', 'manual', '2026-01-03', 'failed'), ('r4', 'acme', 'manual', '2026-01-04', 'running');
 INSERT INTO people (integration, key, data, status, created_run, created_at) VALUES
 	('acme', 'a@x', '{}', 'active', 'r1', 'now'), ('acme', 'b@x', '{}', 'active', 'r1', 'now'), ('acme', 'c@x', '{}', 'active', 'r2', 'now');
 INSERT INTO changes (run_id, integration, kind, key, field, old, new, at) VALUES
 	('r2', 'acme', 'person', 'a@x', 'title', 'x', 'y', 'now'), ('r4', 'acme', 'person', 'b@x', 'title', 'p', 'q', 'now');`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
 	st, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -156,11 +123,7 @@ INSERT INTO changes (run_id, integration, kind, key, field, old, new, at) VALUES
 
 func TestRunsAndNotificationsPages(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
 		for _, in := range []string{"acme", "other"} {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"strings"
 	"testing"
 )
@@ -11,11 +10,7 @@ import (
 // look at the history queue, read all of the integration's records or
 // history (a 1M snapshot went quadratic that way).
 func TestDeliveryQueryPlans(t *testing.T) {
-	st, err := Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	for _, tc := range []struct {
 		name string
 		sql  string
@@ -27,20 +22,7 @@ func TestDeliveryQueryPlans(t *testing.T) {
 		{"SaaS users by id", recordSQL(SaaSUser, afterSQL), []any{"acme", 0, 100, 10}, "SEARCH saas_users USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, err := st.db.Query(`EXPLAIN QUERY PLAN `+tc.sql, tc.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
+			plan := queryPlan(t, st, tc.sql, tc.args...)
 			found := false
 			for _, p := range plan {
 				found = found || p == tc.want

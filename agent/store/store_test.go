@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,6 +23,49 @@ func openTest(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// queryPlan is the detail column of EXPLAIN QUERY PLAN for query, a step a line.
+func queryPlan(t *testing.T, st *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := st.db.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// writeOldStore writes, in dir, a store of schema version (the first
+// version migrations) holding what seed inserts, as an older agent left it.
+func writeOldStore(t *testing.T, dir string, version int, seed string) {
+	t.Helper()
+	ctx := context.Background()
+	old, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	for i, m := range migrations[:version] {
+		if _, err := old.ExecContext(ctx, m); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	if _, err := old.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d;\n", version)+seed); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
@@ -182,25 +226,11 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 func TestMigrationToIntegerIDsKeepsRecords(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	old, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, FileName)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range migrations[:5] {
-		if _, err := old.ExecContext(ctx, m); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-	}
-	_, err = old.ExecContext(ctx, `PRAGMA user_version = 5;
-INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at) VALUES
+	writeOldStore(t, dir, 5, `INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at) VALUES
 	('acme', 'b@x', 'b@x', 'b@x', '{"email":"b@x"}', 7, 'inactive', '2026-01-02T00:00:00.000000000Z', 'r1', 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-02T00:00:00.000000000Z'),
 	('acme', 'a@x', 'a@x', 'a@x', '{"email":"a@x"}', NULL, 'active', NULL, NULL, 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
 INSERT INTO saas_users (integration, application, key, username, email, data, data_hash, status, created_run, created_at, updated_at) VALUES
 	('acme', 'Acme', 'a@x', 'a@x', 'a@x', '{"role":"admin"}', 9, 'active', 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
 
 	st, err := Open(ctx, dir)
 	if err != nil {
