@@ -119,6 +119,9 @@ func printHelp(w io.Writer, cmd string, fs *flag.FlagSet) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	n := 0
 	fs.VisitAll(func(f *flag.Flag) {
+		if isHidden(f) {
+			return
+		}
 		if n++; n == 1 {
 			fmt.Fprintln(tw, "\nFlags:")
 		}
@@ -134,7 +137,11 @@ func printHelp(w io.Writer, cmd string, fs *flag.FlagSet) {
 // flagHint suggests the closest flag of fs, else lists them.
 func flagHint(fs *flag.FlagSet, name string) string {
 	var all []string
-	fs.VisitAll(func(f *flag.Flag) { all = append(all, f.Name) })
+	fs.VisitAll(func(f *flag.Flag) {
+		if !isHidden(f) {
+			all = append(all, f.Name)
+		}
+	})
 	if len(all) == 0 {
 		return " (it takes no flags)"
 	}

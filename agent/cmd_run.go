@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
-	"github.com/agentsync/agent/internal/plural"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -28,10 +26,18 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	dry := fs.Bool("dry-run", false, "fetch and diff, write nothing")
 	asJSON := fs.Bool("json", false, "one JSON run report per line")
 	verbose := fs.Bool("verbose", false, "log what the runs do on stderr, at [agent] log_level (else warnings and errors only)")
+	cpuprofile := hiddenString(fs, "cpuprofile", "write a CPU profile of the command to FILE (go tool pprof)")
 	names, cfg, err := a.parseWithConfig(fs, args)
 	a.quiet = !*verbose
 	if err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	// Push-only integrations have nothing to fetch: named, the runner says so.
 	runnable := func(in *config.Integration) bool { return in.Launched() && !in.PushOnly() }
@@ -44,16 +50,13 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 	r := &runner.Runner{Config: cfg, Store: w.st, Logger: w.logger, Secrets: w.secrets, UserAgent: "agent/" + version, Notifier: w.notifier, Deliverer: w.deliverer}
 
 	failed := false
-	for _, name := range names {
-		opt := engine.Options{Trigger: engine.TriggerManual, DryRun: *dry}
-		var clear func()
-		if isTerminal(a.stderr) {
-			opt.Progress, clear = progressLine(a.stderr, name)
-		}
-		rep, runErr := r.Run(ctx, name, opt)
-		if clear != nil {
-			clear()
-		}
+	var printErr error
+	runAll(ctx, r, names, runOptions{
+		dryRun:   *dry,
+		parallel: cfg.Agent.MaxParallelRuns,
+		progress: isTerminal(a.stderr),
+		stderr:   a.stderr,
+	}, func(name string, rep engine.Report, runErr error) {
 		if rep.Outcome != store.OutcomeSuccess {
 			failed = true
 		}
@@ -62,18 +65,22 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			// destination did not get its changes.
 			failed = failed || d.Error != ""
 		}
+		if printErr != nil {
+			return
+		}
 		if *asJSON {
-			if err := a.printJSON(rep); err != nil {
-				return err
-			}
-			continue
+			printErr = a.printJSON(rep)
+			return
 		}
 		if runErr != nil && (errors.Is(runErr, runner.ErrDraft) || errors.Is(runErr, runner.ErrPushOnly)) {
 			fmt.Fprintf(a.stdout, "%s: not run: %s\n", name, rep.Error)
-			continue
+			return
 		}
 		fmt.Fprintln(a.stdout, summary(rep))
 		printDeliveries(a.stdout, name, rep.Delivery)
+	})
+	if printErr != nil {
+		return printErr
 	}
 	if failed {
 		return errSilent
@@ -172,19 +179,6 @@ func (a *app) sendEmails(ctx context.Context, cfg *config.Config, st *store.Stor
 		}
 		fmt.Fprintf(a.stderr, "agent: e-mail of %s not sent: %v; it stays pending for the service to retry\n", what, u.Err)
 	}
-}
-
-// progressLine rewrites one terminal line per page.
-func progressLine(w io.Writer, name string) (func(engine.Progress), func()) {
-	shown := false
-	return func(p engine.Progress) {
-			shown = true
-			fmt.Fprintf(w, "\r%s: page %d, %s fetched", name, p.Pages, plural.Count(p.Fetched, "user", "users"))
-		}, func() {
-			if shown {
-				fmt.Fprint(w, "\r\033[K")
-			}
-		}
 }
 
 // summary is the one human line per integration.

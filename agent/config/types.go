@@ -41,7 +41,8 @@ type Agent struct {
 	TimeZone  string `toml:"time_zone"`  // "Local" or an IANA name
 	LogLevel  string `toml:"log_level"`  // debug | info | warn | error
 	LogFormat string `toml:"log_format"` // text | json
-	// MaxParallelRuns bounds the scheduled runs going on at once.
+	// MaxParallelRuns bounds the runs going on at once: the scheduled
+	// ones, and run-now's.
 	MaxParallelRuns int `toml:"max_parallel_runs"`
 }
 
