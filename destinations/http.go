@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/agentsync/agent/vendors/web"
@@ -39,6 +41,7 @@ type Client struct {
 	http *http.Client
 	red  Redactor
 	name string
+	base string // the configured url's path
 }
 
 // NewClient builds the client of destination cfg.
@@ -69,16 +72,20 @@ func NewClient(cfg Config) (*Client, error) {
 		// A POST is not followed anywhere: the admin sets the final URL.
 		CheckRedirect: func(req *http.Request, via []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Client{http: c, red: cfg.Redactor, name: cfg.Name}, nil
+	base := ""
+	if u, err := url.Parse(cfg.URL); err == nil {
+		base = strings.TrimRight(u.Path, "/")
+	}
+	return &Client{http: c, red: cfg.Redactor, name: cfg.Name, base: base}, nil
 }
 
 // Do sends one request (body may be nil) and returns the answer's status,
 // headers and body when it is a 2xx; anything else is an error naming the
 // destination, the request and the answer, with no secret in it.
-func (c *Client) Do(ctx context.Context, method, url string, header http.Header, body []byte) (http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+func (c *Client) Do(ctx context.Context, method, target string, header http.Header, body []byte) (http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, fmt.Errorf("destination %s: %s: %w", c.name, c.redact(url), err)
+		return nil, nil, fmt.Errorf("destination %s: %s: the url does not parse", c.name, method)
 	}
 	if body == nil {
 		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
@@ -88,7 +95,11 @@ func (c *Client) Do(ctx context.Context, method, url string, header http.Header,
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("destination %s: %s %s: %s", c.name, method, c.redact(req.URL.Path), c.redact(err.Error()))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the whole URL
+		}
+		return nil, nil, fmt.Errorf("destination %s: %s: %s", c.name, c.where(method, req.URL), c.redact(err.Error()))
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
@@ -103,11 +114,15 @@ func (c *Client) Do(ctx context.Context, method, url string, header http.Header,
 	var err2 error
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		err2 = fmt.Errorf("destination %s: %s %s: %s: %w: check the credential", c.name, method, req.URL.Path, what, ErrCredential)
+		err2 = fmt.Errorf("destination %s: %s: %s: %w: check the credential", c.name, c.where(method, req.URL), what, ErrCredential)
 	case resp.StatusCode/100 == 3:
-		err2 = fmt.Errorf("destination %s: %s %s: %s to %s: %w: set url to the final address", c.name, method, req.URL.Path, what, c.redact(resp.Header.Get("Location")), ErrRedirect)
+		to := "elsewhere"
+		if loc, err := req.URL.Parse(resp.Header.Get("Location")); err == nil {
+			to = "to " + web.Origin(loc) // its origin only: a path or query may hold a token
+		}
+		err2 = fmt.Errorf("destination %s: %s: %s %s: %w: set url to the final address", c.name, c.where(method, req.URL), what, to, ErrRedirect)
 	default:
-		err2 = fmt.Errorf("destination %s: %s %s: %s", c.name, method, req.URL.Path, what)
+		err2 = fmt.Errorf("destination %s: %s: %s", c.name, c.where(method, req.URL), what)
 	}
 	return nil, nil, &StatusError{Code: resp.StatusCode, err: err2}
 }
@@ -120,6 +135,16 @@ type StatusError struct {
 
 func (e *StatusError) Error() string { return e.err.Error() }
 func (e *StatusError) Unwrap() error { return e.err }
+
+// where names a request in an error: its method and path, except the
+// configured url's own path (a webhook's), which may hold a token (hook
+// URLs often do) and is shown as "url"; the status page hides it too.
+func (c *Client) where(method string, u *url.URL) string {
+	if p := strings.TrimRight(u.Path, "/"); p != "" && p == c.base {
+		return method + " url"
+	}
+	return method + " " + u.Path
+}
 
 func (c *Client) redact(s string) string {
 	if c.red == nil {
