@@ -5,12 +5,15 @@ import (
 	"strings"
 )
 
-// Target prefixes. A target is "user.<field>", "saas_user.<field>",
-// "user.custom.<name>" or "saas_user.custom.<name>".
+// Target prefixes. A target is "<prefix><field>" or
+// "<prefix>custom.<name>", the prefix naming the record kind.
 const (
-	PersonPrefix   = "user."
-	SaaSUserPrefix = "saas_user."
-	customInfix    = "custom."
+	PersonPrefix      = "user."
+	SaaSUserPrefix    = "saas_user."
+	ApplicationPrefix = "application."
+	InvoicePrefix     = "invoice."
+	ContractPrefix    = "contract."
+	customInfix       = "custom."
 )
 
 // PersonFields and SaaSUserFields are the fixed mappable fields, in the
@@ -22,20 +25,41 @@ var (
 		"department", "title", "locale", "time_zone", "verified", "verified_at",
 	}
 	SaaSUserFields = []string{"username", "email", "role", "last_activity", "licenses"}
+
+	// The SaaS discovery kinds (seeds 003 and 000). first_seen and
+	// last_seen of an application are the store's, not mappable.
+	ApplicationFields = []string{"name", "display_name", "app_id", "instance_id", "created", "guests_allowed"}
+	InvoiceFields     = []string{"vendor", "invoice_id", "invoice_date", "amount", "currency", "application", "period_start", "period_end"}
+	ContractFields    = []string{"contract_id", "vendor", "application", "start", "end", "value", "currency", "seats", "owner"}
 )
 
+// kinds pairs each target prefix with its fixed fields.
+var kinds = []struct {
+	prefix string
+	fields []string
+}{
+	{PersonPrefix, PersonFields},
+	{SaaSUserPrefix, SaaSUserFields},
+	{ApplicationPrefix, ApplicationFields},
+	{InvoicePrefix, InvoiceFields},
+	{ContractPrefix, ContractFields},
+}
+
 // engineOwned are the fields a mapping may not write.
-var engineOwned = []string{"status", "deactivated_at"}
+var engineOwned = []string{"status", "deactivated_at", "first_seen", "last_seen"}
 
 // ValidTarget checks a target field name.
 func ValidTarget(t string) error {
-	prefix, fields := PersonPrefix, PersonFields
-	switch {
-	case strings.HasPrefix(t, PersonPrefix):
-	case strings.HasPrefix(t, SaaSUserPrefix):
-		prefix, fields = SaaSUserPrefix, SaaSUserFields
-	default:
-		return fmt.Errorf("unknown target field: it must start with %q or %q", PersonPrefix, SaaSUserPrefix)
+	prefix, fields := "", []string(nil)
+	for _, k := range kinds {
+		if strings.HasPrefix(t, k.prefix) {
+			prefix, fields = k.prefix, k.fields
+			break
+		}
+	}
+	if prefix == "" {
+		return fmt.Errorf("unknown target field: it must start with %q, %q, %q, %q or %q",
+			PersonPrefix, SaaSUserPrefix, ApplicationPrefix, InvoicePrefix, ContractPrefix)
 	}
 	name := t[len(prefix):]
 	if c, ok := strings.CutPrefix(name, customInfix); ok {

@@ -139,7 +139,7 @@ contacts = "x@example.com"
 `,
 			want: []string{
 				`config.toml:6:1: unknown key "integration.file.schedule"; "schedule" belongs to [[integration]]: move it above the [integration.file] header`,
-				`config.toml:9:1: mapping "contacts": unknown target field: it must start with "user." or "saas_user."; "contacts" belongs to [[integration]]: move it above the [integration.mapping] header`,
+				`config.toml:9:1: mapping "contacts": unknown target field: it must start with "user.", "saas_user.", "application.", "invoice." or "contract."; "contacts" belongs to [[integration]]: move it above the [integration.mapping] header`,
 			},
 		},
 		{

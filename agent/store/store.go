@@ -412,6 +412,56 @@ UPDATE runs SET to_change = NULL, to_person = NULL, to_saas = NULL WHERE outcome
 ALTER TABLE runs ADD COLUMN event TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN actor TEXT NOT NULL DEFAULT '';
 `,
+	// 10 (SaaS discovery, seeds 003 and 000): the catalogue of SaaS
+	// applications, invoices (spend) and contracts. The shape is people's
+	// (schema 6): an integer id, the key index, the mapped fields as
+	// canonical JSON in data (amounts as decimal text, never floats).
+	`
+CREATE TABLE applications (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_run    TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT
+);
+CREATE UNIQUE INDEX applications_by_key ON applications(integration, key);
+
+CREATE TABLE invoices (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_run    TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT
+);
+CREATE UNIQUE INDEX invoices_by_key ON invoices(integration, key);
+
+CREATE TABLE contracts (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,
+	key            TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at TEXT,
+	seen_until     TEXT,
+	created_run    TEXT,
+	created_at     TEXT NOT NULL,
+	updated_at     TEXT
+);
+CREATE UNIQUE INDEX contracts_by_key ON contracts(integration, key);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -14,7 +14,16 @@ type Kind string
 const (
 	Person   Kind = "person"
 	SaaSUser Kind = "saas_user"
+	// The SaaS discovery kinds (seeds 003 and 000): the catalogue of
+	// applications, the spend (invoices) and the contracts. Each is stored
+	// as people are: one row per key, its mapped fields in data.
+	Application Kind = "application"
+	Invoice     Kind = "invoice"
+	Contract    Kind = "contract"
 )
+
+// Kinds lists every record kind, in the order exports and status show them.
+var Kinds = []Kind{Person, SaaSUser, Application, Invoice, Contract}
 
 // Record statuses.
 const (
@@ -31,8 +40,15 @@ func StatusOf(active bool) string {
 }
 
 func (k Kind) table() string {
-	if k == SaaSUser {
+	switch k {
+	case SaaSUser:
 		return "saas_users"
+	case Application:
+		return "applications"
+	case Invoice:
+		return "invoices"
+	case Contract:
+		return "contracts"
 	}
 	return "people"
 }
