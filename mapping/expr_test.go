@@ -98,6 +98,7 @@ func TestParseErrors(t *testing.T) {
 		{"variable in template", `"{$sync_time}"`, "variables", 0},
 		{"unquoted template", `{first} {last}`, "must be double-quoted", 1},
 		{"split name arg", `x | split_name(middle)`, "first or last", 0},
+		{"amount locale", `x | amount("nl")`, `unknown locale "nl" (known: de, en, fr, ch; none for 12345.60)`, 0},
 		{"empty replace", `x | replace("", "y")`, "must not be empty", 0},
 		{"variable in concat", `x | concat($sync_time)`, "variables", 0},
 		{"bad escape", `"\q"`, "invalid string", 1},
@@ -175,7 +176,8 @@ const testRecord = `{
 	"profile": {"name": "P", "dept.name": "Sales"},
 	"a.b": "literal", "a": {"b": "nested", "c": "deep"},
 	"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"},
-	"dashes": "a-b-c"
+	"dashes": "a-b-c",
+	"eur": "1.234,56", "usd": "1,234.56", "plain": " 12345.60 ", "num": 12345.6
 }`
 
 func decode(t testing.TB, s string) map[string]any {
@@ -269,6 +271,12 @@ func TestEval(t *testing.T) {
 		{"bool zero", "zero | bool", "false"},
 		{"bool empty", "nope | bool", ""},
 
+		{"amount plain", "plain | amount", "12345.60"},
+		{"amount number", "num | amount", "12345.6"},
+		{"amount de", `eur | amount("de")`, "1234.56"},
+		{"amount en", `usd | amount(en)`, "1234.56"},
+		{"amount empty", `nope | amount("de")`, ""},
+
 		{"default used", "nope | default(n/a)", "n/a"},
 		{"default unused", "first | default(n/a)", "Ada"},
 		{"default quoted", `empty | default("no one")`, "no one"},
@@ -325,6 +333,8 @@ func TestEvalErrors(t *testing.T) {
 		{"bool maybe", "maybe | bool", []string{`transform "bool"`, `"maybe"`}},
 		{"bool number", "n | bool", []string{`transform "bool"`, `"1700000000"`}},
 		{"second step", "first | lower | bool", []string{`transform "bool"`, `"ada"`}},
+		{"amount thousands", "usd | amount", []string{`transform "amount"`, `"1,234.56" is not an amount`, "no thousands separator"}},
+		{"amount wrong locale", `usd | amount("de")`, []string{`transform "amount"`, `"1,234.56" is not an amount written the German way (e.g. 1.234,56)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/agentsync/agent/internal/amount"
 	"github.com/agentsync/agent/internal/jsonpath"
 	"github.com/agentsync/agent/internal/plural"
 )
@@ -43,6 +44,7 @@ var transforms = map[string]transformSpec{
 	"trim":        {0, 0, simple(strings.TrimSpace)},
 	"time":        {0, 1, buildTime},
 	"bool":        {0, 0, buildBool},
+	"amount":      {0, 1, buildAmount},
 	"default":     {1, 1, buildDefault},
 	"split_name":  {1, 1, buildSplitName},
 	"concat":      {1, -1, buildConcat},
@@ -83,6 +85,25 @@ func buildTime(args []arg) (applyFunc, error) {
 
 func buildBool([]arg) (applyFunc, error) {
 	return func(v string, _ map[string]any) (string, error) { return parseBool(v) }, nil
+}
+
+// buildAmount reads an amount written the way of the locale argument
+// ("de" 1.234,56, "en" 1,234.56, "fr" 1 234,56, "ch" 1'234.56; none: seed
+// 000's 12345.60) and gives it in seed 000's format, digits kept exactly.
+func buildAmount(args []arg) (applyFunc, error) {
+	loc := ""
+	if len(args) == 1 {
+		loc = args[0].text
+		if loc == "" || !amount.Known(loc) {
+			return nil, fmt.Errorf("unknown locale %s (known: de, en, fr, ch; none for 12345.60)", quoteTrunc(loc))
+		}
+	}
+	return func(v string, _ map[string]any) (string, error) {
+		if strings.TrimSpace(v) == "" {
+			return "", nil
+		}
+		return amount.Parse(v, loc)
+	}, nil
 }
 
 func buildDefault(args []arg) (applyFunc, error) {
