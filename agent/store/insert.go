@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // multiInsert is a multi-row INSERT: with the pure-Go SQLite every statement
@@ -15,7 +16,45 @@ type multiInsert struct {
 	into   string // INSERT INTO t (cols): the consts' columns, then the rows'
 	tail   string // after the statement's SELECT (an ON CONFLICT clause)
 	consts []any
-	cols   int // values a row
+	cols   int        // values a row
+	cache  *stmtCache // where the full-size statement stays prepared; nil: prepared each time
+}
+
+// stmtCache keeps the store's big multi-row statements prepared: SQLite
+// parses a 200-row INSERT in about as long as it takes to run it, and a
+// run inserts a page at a time. A statement is prepared on the DB, and
+// Tx.StmtContext reuses it on each connection it was already prepared on.
+type stmtCache struct {
+	mu sync.Mutex
+	db *sql.DB
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) in(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	st := c.m[query]
+	if st == nil {
+		var err error
+		if st, err = c.db.PrepareContext(ctx, query); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		c.m[query] = st
+	}
+	c.mu.Unlock()
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }
 
 // insert inserts the rows whose own values are args (cols a row) and
@@ -37,7 +76,12 @@ func (r multiInsert) insert(ctx context.Context, tx *sql.Tx, args []any) (int64,
 		var res sql.Result
 		if n == perStmt {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, r.sql(n)); err != nil {
+				if r.cache != nil {
+					full, err = r.cache.in(ctx, tx, r.sql(n))
+				} else {
+					full, err = tx.PrepareContext(ctx, r.sql(n))
+				}
+				if err != nil {
 					return inserted, err
 				}
 			}

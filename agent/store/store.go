@@ -25,8 +25,9 @@ const FileName = "agent.db"
 
 // Store is an open agent.db. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	stmts stmtCache
 }
 
 // Open opens (creating if needed) dir/agent.db, switches it to WAL and
@@ -59,7 +60,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, stmts: stmtCache{db: db}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
@@ -130,7 +131,7 @@ func openReadOnly(ctx context.Context, path string, immutable bool) (*Store, err
 		db.Close()
 		return nil, fmt.Errorf("%w (version %d, this agent's is %d): run `agent run-now` or start the service once, as the user that owns the store, to upgrade it", ErrSchemaOld, version, len(migrations))
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, stmts: stmtCache{db: db}}, nil
 }
 
 // openEmpty is OpenReadOnly's store where none exists yet: an empty one in
@@ -142,7 +143,7 @@ func openEmpty(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	db.SetMaxOpenConns(1) // each connection to :memory: is a database of its own
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, stmts: stmtCache{db: db}}
 	if err := s.migrate(ctx); err == nil {
 		_, err = db.ExecContext(ctx, "PRAGMA query_only = 1")
 	}
@@ -164,7 +165,10 @@ func cannotInitWAL(err error) bool {
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // Ping reads the database's schema: a cheap proof that the file is
 // there and readable, for readiness checks.

@@ -128,6 +128,7 @@ type Sync struct {
 	kinds       map[Kind]*kindState
 	deliverTo   []string // destinations Commit queues the run's changes for
 	partial     bool     // a push: see Partial
+	stmts       *stmtCache
 }
 
 // DeliverTo names the destinations the run's changes are queued for when
@@ -189,7 +190,7 @@ DELETE FROM temp.delta;`)
 			return nil, fmt.Errorf("store: sync %s: dry table: %w", integration, err)
 		}
 	}
-	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Kind]*kindState{}}, nil
+	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Kind]*kindState{}, stmts: &s.stmts}, nil
 }
 
 // Close drops the session's temp state and returns the connection.

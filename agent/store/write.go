@@ -121,21 +121,21 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 	consts := []any{y.integration, y.runID, now}
 	err := create(Person, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 5,
+		consts: consts, cols: 5, cache: y.stmts,
 	}, people)
 	if err != nil {
 		return nil, err
 	}
 	err = create(SaaSUser, multiInsert{
 		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 6,
+		consts: consts, cols: 6, cache: y.stmts,
 	}, saas)
 	if err != nil {
 		return nil, err
 	}
 	_, err = multiInsert{
 		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
-		consts: consts, cols: 6,
+		consts: consts, cols: 6, cache: y.stmts,
 	}.insert(ctx, tx, changes)
 	if err != nil {
 		return nil, fmt.Errorf("store: change history: %w", err)
@@ -169,7 +169,8 @@ func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
 	}
 	_, err := multiInsert{
 		into: `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)`,
-		cols: 8,
+		cols: 8, // not cached: TEMP is the connection's own
+
 	}.insert(ctx, tx, marks)
 	return err
 }
