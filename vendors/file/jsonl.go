@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/agentsync/agent/internal/fastjson"
 )
 
 // lineReader reads a file line by line, however long the lines are (up to
@@ -93,6 +95,14 @@ func (lr *lineReader) tooLong(line int) error {
 // object decodes line, which must hold exactly one JSON object. Numbers
 // become json.Number.
 func (lr *lineReader) object(line []byte) (map[string]any, error) {
+	// Most lines are valid: the fast decoder builds the same tree with far
+	// fewer allocations; encoding/json reads the rest, for its message.
+	if v, ok := fastjson.Parse(line); ok {
+		if m, ok := v.(map[string]any); ok {
+			return m, nil
+		}
+		return nil, &Error{File: lr.name, Line: lr.line, Err: notObject(v)}
+	}
 	if lr.dec == nil {
 		lr.dec = json.NewDecoder(&lr.feed)
 		lr.dec.UseNumber()

@@ -8,9 +8,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/agentsync/agent/internal/fastjson"
 )
 
-// checkFastJSON fails t unless parseFast and encoding/json (the old
+// checkFastJSON fails t unless fastjson.Parse and encoding/json (the old
 // ParseJSON path) agree on body: both accept it with DeepEqual trees, or
 // both reject it. It also checks ParseJSON still returns the old result.
 func checkFastJSON(t *testing.T, body []byte) {
@@ -23,7 +25,7 @@ func checkFastJSON(t *testing.T, body []byte) {
 		}
 		return
 	}
-	fast, ok := parseFast(trimmed)
+	fast, ok := fastjson.Parse(trimmed)
 	want, wantErr := parseJSONStd(trimmed)
 	switch {
 	case ok && wantErr != nil:
@@ -116,7 +118,7 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestFastJSONDepth(t *testing.T) {
-	for _, n := range []int{1, 100, fastMaxDepth - 1, fastMaxDepth, fastMaxDepth + 1, 3 * fastMaxDepth} {
+	for _, n := range []int{1, 100, fastjson.MaxDepth - 1, fastjson.MaxDepth, fastjson.MaxDepth + 1, 3 * fastjson.MaxDepth} {
 		arrays := strings.Repeat("[", n) + strings.Repeat("]", n)
 		objects := strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n)
 		inner := "0"
@@ -125,16 +127,16 @@ func TestFastJSONDepth(t *testing.T) {
 		}
 		mixed := strings.Repeat(`[{"a":`, n/2) + inner + strings.Repeat("}]", n/2)
 		for _, body := range []string{arrays, objects, mixed} {
-			_, ok := parseFast([]byte(body))
-			if want := n <= fastMaxDepth; ok != want {
+			_, ok := fastjson.Parse([]byte(body))
+			if want := n <= fastjson.MaxDepth; ok != want {
 				t.Errorf("depth %d: fast decoder ok = %v, want %v", n, ok, want)
 			}
 			checkFastJSON(t, []byte(body))
 		}
 	}
 	// Deep but unterminated, and too deep then broken.
-	checkFastJSON(t, []byte(strings.Repeat("[", 2*fastMaxDepth)))
-	checkFastJSON(t, []byte(strings.Repeat("[", fastMaxDepth+1)+"x"))
+	checkFastJSON(t, []byte(strings.Repeat("[", 2*fastjson.MaxDepth)))
+	checkFastJSON(t, []byte(strings.Repeat("[", fastjson.MaxDepth+1)+"x"))
 }
 
 // The tree must be exactly what encoding/json builds: json.Number, not
@@ -164,15 +166,15 @@ func TestFastJSONTree(t *testing.T) {
 // (Offsets are not pinned: they differ under GOEXPERIMENT=jsonv2.)
 func TestFastJSONErrors(t *testing.T) {
 	for body, want := range map[string]string{
-		"  \n ":                             "not JSON: the body is empty",
-		`{"a":1`:                            "not JSON: the body ends in the middle of a value (truncated after 6 bytes)",
-		`{"a":1} x`:                         "not JSON: more data after the JSON value (at byte 7)",
-		`{"a":1}{"b":2}`:                    "not JSON: more data after the JSON value (at byte 7)",
-		`[1,]`:                              "not JSON: invalid character ']'",
-		`[1 2]`:                             "not JSON: invalid character '2' after array element (at byte ",
-		`{"a":tru}`:                         "not JSON: invalid character '}' in literal true",
-		"\"a\x00\"":                         "not JSON: invalid character '\\x00' in string",
-		strings.Repeat("[", fastMaxDepth+1): "exceeded max depth (at byte ",
+		"  \n ":                                  "not JSON: the body is empty",
+		`{"a":1`:                                 "not JSON: the body ends in the middle of a value (truncated after 6 bytes)",
+		`{"a":1} x`:                              "not JSON: more data after the JSON value (at byte 7)",
+		`{"a":1}{"b":2}`:                         "not JSON: more data after the JSON value (at byte 7)",
+		`[1,]`:                                   "not JSON: invalid character ']'",
+		`[1 2]`:                                  "not JSON: invalid character '2' after array element (at byte ",
+		`{"a":tru}`:                              "not JSON: invalid character '}' in literal true",
+		"\"a\x00\"":                              "not JSON: invalid character '\\x00' in string",
+		strings.Repeat("[", fastjson.MaxDepth+1): "exceeded max depth (at byte ",
 	} {
 		_, err := ParseJSON([]byte(body))
 		if err == nil || !errors.Is(err, ErrNotJSON) || !strings.Contains(err.Error(), want) {
@@ -194,11 +196,11 @@ func TestFastJSONInternsKeys(t *testing.T) {
 	}
 	extra := func(n int) float64 {
 		escaped, plain := records(`caf\u00e9`, n), records("cafe", n)
-		if _, ok := parseFast(escaped); !ok {
+		if _, ok := fastjson.Parse(escaped); !ok {
 			t.Fatal("rejected")
 		}
-		return testing.AllocsPerRun(20, func() { parseFast(escaped) }) -
-			testing.AllocsPerRun(20, func() { parseFast(plain) })
+		return testing.AllocsPerRun(20, func() { fastjson.Parse(escaped) }) -
+			testing.AllocsPerRun(20, func() { fastjson.Parse(plain) })
 	}
 	if few, many := extra(10), extra(200); few != many {
 		t.Errorf("escaped keys cost %v more allocations than plain ones for 10 records, %v for 200", few, many)
@@ -244,7 +246,7 @@ func BenchmarkParseJSONPage(b *testing.B) {
 		{"plain", pageBody(1000, false)},
 		{"escapes", pageBody(1000, true)},
 	} {
-		if _, ok := parseFast(page.body); !ok {
+		if _, ok := fastjson.Parse(page.body); !ok {
 			b.Fatal("fast decoder rejects the page")
 		}
 		b.Run(page.name+"/encoding_json", func(b *testing.B) {

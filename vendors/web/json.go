@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agentsync/agent/internal/fastjson"
 )
 
 // DecodeJSON decodes a response body that must be exactly one JSON value.
@@ -37,7 +39,7 @@ func ParseJSON(body []byte) (any, error) {
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: the body is empty", ErrNotJSON)
 	}
-	if v, ok := parseFast(trimmed); ok {
+	if v, ok := fastjson.Parse(trimmed); ok {
 		return v, nil
 	}
 	// The fast decoder only says "invalid"; encoding/json says why, with
@@ -52,7 +54,7 @@ func trimJSONSpace(b []byte) []byte {
 }
 
 // parseJSONStd decodes a trimmed, non-empty body with encoding/json. It
-// yields the same tree as parseFast, much more slowly, and the errors
+// yields the same tree as fastjson.Parse, much more slowly, and the errors
 // ParseJSON reports.
 func parseJSONStd(trimmed []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))

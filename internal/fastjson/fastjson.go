@@ -1,4 +1,9 @@
-package web
+// Package fastjson decodes JSON into the tree encoding/json's Decoder
+// with UseNumber builds (map[string]any, []any, string, json.Number,
+// bool, nil), with far fewer allocations. It only says whether the input
+// was valid: callers fall back to encoding/json for the error message.
+// vendors/web's differential tests and fuzzing hold the two equal.
+package fastjson
 
 import (
 	"encoding/json"
@@ -7,9 +12,9 @@ import (
 	"unicode/utf8"
 )
 
-// fastMaxDepth is encoding/json's nesting limit: it accepts 10000 levels
+// MaxDepth is encoding/json's nesting limit: it accepts 10000 levels
 // and rejects the 10001st, so the fast path must do the same.
-const fastMaxDepth = 10000
+const MaxDepth = 10000
 
 // plainStringByte marks the bytes a string can hold as they are: printable
 // ASCII other than '"' and '\\'. Anything else needs a closer look.
@@ -41,9 +46,9 @@ type fastDecoder struct {
 	intern map[string]string // keys with escapes; plain keys are substrings and free already
 }
 
-// parseFast decodes body, which must be one JSON value with at most JSON
+// Parse decodes body, which must be one JSON value with at most JSON
 // whitespace around it. ok is false for anything encoding/json rejects.
-func parseFast(body []byte) (v any, ok bool) {
+func Parse(body []byte) (v any, ok bool) {
 	d := fastDecoder{s: string(body)}
 	d.skipSpace()
 	v, ok = d.value()
@@ -154,7 +159,7 @@ func skipDigits(s string, i int) int {
 // open enters the container at d.i ('[' or '{'); empty says it closes at
 // once with close.
 func (d *fastDecoder) open(close byte) (empty, ok bool) {
-	if d.depth++; d.depth > fastMaxDepth {
+	if d.depth++; d.depth > MaxDepth {
 		return false, false
 	}
 	d.i++
