@@ -126,8 +126,8 @@ type Sync struct {
 	dryRows     int                  // rows in TEMP dry (dry.go)
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
 	kinds       map[Scope]*kindState // per kind and, for SaaS users, application
-	deliverTo   []string // destinations Commit queues the run's changes for
-	partial     bool     // a push: see Partial
+	deliverTo   []string             // destinations Commit queues the run's changes for
+	partial     bool                 // a push: see Partial
 }
 
 // DeliverTo names the destinations the run's changes are queued for when
