@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/destinations"
+	"github.com/agentsync/agent/internal/plural"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -77,6 +79,7 @@ func cmdRunNow(ctx context.Context, a *app, args []string) error {
 			return
 		}
 		fmt.Fprintln(a.stdout, summary(rep))
+		printInvalid(a.stdout, rep)
 		printDeliveries(a.stdout, name, rep.Delivery)
 	})
 	if printErr != nil {
@@ -209,6 +212,21 @@ func summary(rep engine.Report) string {
 		}
 	}
 	return b.String()
+}
+
+// printInvalid lists, indented under the summary line, why records were
+// skipped (the report keeps the first few).
+func printInvalid(w io.Writer, rep engine.Report) {
+	for _, why := range rep.Invalid {
+		fmt.Fprintf(w, "  invalid: %s\n", why)
+	}
+	n := rep.Counts.Invalid
+	if rep.SaaSCounts != nil {
+		n = max(n, rep.SaaSCounts.Invalid)
+	}
+	if more := n - len(rep.Invalid); len(rep.Invalid) > 0 && more > 0 {
+		fmt.Fprintf(w, "  and %s more (the log names them)\n", plural.Count(more, "invalid record", "invalid records"))
+	}
 }
 
 func countsText(c store.Counts) string {

@@ -24,6 +24,12 @@ type Record = map[string]any
 type Page struct {
 	Number  int // 1-based
 	Records []Record
+	// Lines is, when the source has lines (a file), the 1-based line in
+	// File of each record (a CSV row's first line); nil otherwise. File
+	// is the file's name as the config wrote it. The engine names a
+	// record it skips by them ("users.csv:4: ...").
+	Lines []int
+	File  string
 }
 
 // ErrIncomplete marks a fetch that is not provably complete: a changed

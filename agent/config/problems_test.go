@@ -198,7 +198,7 @@ preference = "create"
 				`config.toml:5:1: keyring.backend "vault" must be one of auto, secret-service, keyctl, wincred, keychain, pass, file`,
 				`config.toml:7:1: smtp.security "ssl" must be one of starttls, tls, none`,
 				`config.toml:10:1: integration.vendor "files" is not a known vendor (known: file, rest); did you mean "file"?`,
-				`config.toml:11:1: integration.mode "saas_users" must be one of users, users+saas_users`,
+				`config.toml:11:1: integration.mode "saas_users" must be one of users, users+saas_users, applications, spend, contracts`,
 				`config.toml:12:1: integration.preference "create" must be one of create_update, create_only, update_only; did you mean "create_update"?`,
 			},
 		},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/agentsync/agent/agent/schedule"
@@ -65,11 +66,15 @@ type SMTP struct {
 
 // Integration is one [[integration]] table.
 type Integration struct {
-	Name                 string            `toml:"name"`
-	Vendor               string            `toml:"vendor"`
-	Credential           string            `toml:"credential"`
-	Mode                 string            `toml:"mode"` // users | users+saas_users
-	Application          string            `toml:"application"`
+	Name        string `toml:"name"`
+	Vendor      string `toml:"vendor"`
+	Credential  string `toml:"credential"`
+	Mode        string `toml:"mode"` // users | users+saas_users | applications | spend | contracts
+	Application string `toml:"application"`
+	// ApplicationFrom is, in users+saas_users mode, the source field that
+	// names each record's application (an SSO roster's appInstanceId):
+	// the alternative to one Application for all.
+	ApplicationFrom      string            `toml:"application_from"`
 	Preference           string            `toml:"preference"` // create_update | create_only | update_only
 	Deactivate           bool              `toml:"deactivate"`
 	MaxDeactivatePercent float64           `toml:"max_deactivate_percent"`
@@ -194,6 +199,9 @@ type Active struct {
 const (
 	ModeUsers         = "users"
 	ModeUsersAndSaaS  = "users+saas_users"
+	ModeApplications  = "applications" // the SaaS applications an SSO knows (application.*)
+	ModeSpend         = "spend"        // invoices (invoice.*)
+	ModeContracts     = "contracts"    // contracts (contract.*)
 	PrefCreateUpdate  = "create_update"
 	PrefCreateOnly    = "create_only"
 	PrefUpdateOnly    = "update_only"
@@ -211,7 +219,44 @@ const (
 	MissingIdentity    = "user.username or user.email"
 	MissingApplication = "application"
 	MissingCredential  = "credential"
+	// The mandatory targets of the SaaS discovery modes.
+	MissingApplicationKey = "application.instance_id or application.name"
+	MissingInvoiceID      = "invoice.invoice_id"
+	MissingInvoiceAmount  = "invoice.amount"
+	MissingContractID     = "contract.contract_id"
 )
+
+// Modes lists the modes, in the order messages name them.
+var Modes = []string{ModeUsers, ModeUsersAndSaaS, ModeApplications, ModeSpend, ModeContracts}
+
+// ModePrefixes are the mapping target prefixes a mode writes.
+func ModePrefixes(mode string) []string {
+	switch mode {
+	case ModeUsersAndSaaS:
+		return []string{mapping.PersonPrefix, mapping.SaaSUserPrefix}
+	case ModeApplications:
+		return []string{mapping.ApplicationPrefix}
+	case ModeSpend:
+		return []string{mapping.InvoicePrefix}
+	case ModeContracts:
+		return []string{mapping.ContractPrefix}
+	}
+	return []string{mapping.PersonPrefix}
+}
+
+// PeopleMode reports whether the mode writes people (users and
+// users+saas_users); the SaaS discovery modes write their own kind.
+func PeopleMode(mode string) bool { return mode == ModeUsers || mode == ModeUsersAndSaaS }
+
+// modeTarget reports whether target t belongs to one of the mode's kinds.
+func modeTarget(mode, t string) bool {
+	for _, p := range ModePrefixes(mode) {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // DefaultPath is where the config file is when --config is not given:
 // $AGENT_CONFIG, else /etc/agent/config.toml (%ProgramData%\agent\config.toml
@@ -269,17 +314,38 @@ func (c *Config) Integration(name string) (*Integration, bool) {
 }
 
 // Missing lists what keeps the integration in draft: MissingIdentity when
-// the mapping has neither user.username nor user.email, MissingApplication
-// when mode is users+saas_users and application is empty, and, from the
+// the mapping has neither user.username nor user.email (the SaaS discovery
+// modes: their mandatory targets instead, MissingApplicationKey,
+// MissingInvoiceID, MissingInvoiceAmount, MissingContractID),
+// MissingApplication when mode is users+saas_users and neither
+// application nor application_from is set, and, from the
 // vendor's settings (see missingSettings), MissingCredential when its auth
 // needs one and "TABLE.KEY" (e.g. "rest.users_url") for each template
 // placeholder still unset. Empty means the integration is launched.
 func (in *Integration) Missing() []string {
 	var miss []string
-	if !in.mapped(mapping.TargetUsername) && !in.mapped(mapping.TargetEmail) {
-		miss = append(miss, MissingIdentity)
+	switch in.Mode {
+	case ModeApplications:
+		if !in.mapped("application.instance_id") && !in.mapped("application.name") {
+			miss = append(miss, MissingApplicationKey)
+		}
+	case ModeSpend:
+		if !in.mapped("invoice.invoice_id") {
+			miss = append(miss, MissingInvoiceID)
+		}
+		if !in.mapped("invoice.amount") {
+			miss = append(miss, MissingInvoiceAmount)
+		}
+	case ModeContracts:
+		if !in.mapped("contract.contract_id") {
+			miss = append(miss, MissingContractID)
+		}
+	default:
+		if !in.mapped(mapping.TargetUsername) && !in.mapped(mapping.TargetEmail) {
+			miss = append(miss, MissingIdentity)
+		}
 	}
-	if in.Mode == ModeUsersAndSaaS && in.Application == "" {
+	if in.Mode == ModeUsersAndSaaS && in.Application == "" && in.ApplicationFrom == "" {
 		miss = append(miss, MissingApplication)
 	}
 	return append(miss, in.missingSettings()...)

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"net/mail"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +124,8 @@ func validateIntegration(in *Integration, p path, raw map[string]any, seen map[s
 
 	applyVendorDefaults(in, raw)
 	validateVendor(in, p, raw, r)
-	r.oneOf(p.with("mode"), in.Mode, ModeUsers, ModeUsersAndSaaS)
+	r.oneOf(p.with("mode"), in.Mode, Modes...)
+	validateModeKeys(in, p, raw, r)
 	r.oneOf(p.with("preference"), in.Preference, PrefCreateUpdate, PrefCreateOnly, PrefUpdateOnly)
 	if v := in.MaxDeactivatePercent; math.IsNaN(v) || v < 0 || v > 100 {
 		r.report(p.with("max_deactivate_percent"), "integration.max_deactivate_percent %v must be between 0 and 100", v)
@@ -200,11 +203,12 @@ func validateMapping(in *Integration, p path, r *reporter) {
 	m, err := mapping.Compile(in.Mapping)
 	if err == nil {
 		in.CompiledMapping = m
-		if in.Mode == ModeUsers {
-			for _, t := range sortedKeys(in.Mapping) {
-				if strings.HasPrefix(t, mapping.SaaSUserPrefix) {
-					r.report(mp.with(t), "mapping %s: saas_user targets need mode = %q", q(t), ModeUsersAndSaaS)
-				}
+		if !slices.Contains(Modes, in.Mode) {
+			return // reported at mode
+		}
+		for _, t := range sortedKeys(in.Mapping) {
+			if !modeTarget(in.Mode, t) {
+				r.report(mp.with(t), "mapping %s: %s", q(t), targetModes(t))
 			}
 		}
 		return
@@ -229,5 +233,45 @@ func validateMapping(in *Integration, p path, r *reporter) {
 			msg += "; " + q(target) + " belongs to [[integration]]: move it above the [integration.mapping] header"
 		}
 		r.report(mp.with(target), "%s", msg)
+	}
+}
+
+// targetModes says which modes a target's kind needs.
+func targetModes(t string) string {
+	kind, _, _ := strings.Cut(t, ".")
+	var want []string
+	for _, m := range Modes {
+		if modeTarget(m, t) {
+			want = append(want, fmt.Sprintf("%q", m))
+		}
+	}
+	if len(want) == 1 && want[0] == fmt.Sprintf("%q", ModeUsersAndSaaS) {
+		return fmt.Sprintf("%s targets need mode = %s", kind, want[0])
+	}
+	return fmt.Sprintf("%s targets need mode = %s", kind, strings.Join(want, " or "))
+}
+
+// validateModeKeys checks the keys that depend on the mode:
+// application_from (users+saas_users only, instead of application) and
+// destinations (they deliver people and SaaS users, not the SaaS
+// discovery kinds).
+func validateModeKeys(in *Integration, p path, raw map[string]any, r *reporter) {
+	_, hasFrom := raw["application_from"]
+	_, hasApp := raw["application"]
+	switch {
+	case !hasFrom:
+	case in.Mode != ModeUsersAndSaaS:
+		if slices.Contains(Modes, in.Mode) {
+			r.report(p.with("application_from"), "integration.application_from is only read in mode = %q (mode is %s)", ModeUsersAndSaaS, q(in.Mode))
+		}
+	case strings.TrimSpace(in.ApplicationFrom) == "":
+		r.report(p.with("application_from"), "integration.application_from must not be empty: the source field that names each record's application (e.g. %q)", "appInstanceId")
+	case hasApp:
+		r.report(p.with("application_from"), "integration.application and integration.application_from are both set: use one (application names the application of every record, application_from reads it from each record)")
+	default:
+		in.Application = "" // a vendor's default application yields to the file's application_from
+	}
+	if _, set := raw["destinations"]; set && !PeopleMode(in.Mode) && slices.Contains(Modes, in.Mode) {
+		r.report(p.with("destinations"), "integration.destinations: mode = %s writes no people nor SaaS users, which is what destinations deliver: remove destinations", q(in.Mode))
 	}
 }

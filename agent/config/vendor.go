@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -35,7 +34,7 @@ func applyVendorDefaults(in *Integration, raw map[string]any) {
 	if len(d.Mapping) > 0 {
 		merged := make(map[string]string, len(d.Mapping)+len(in.Mapping))
 		for t, e := range d.Mapping {
-			if in.Mode != ModeUsersAndSaaS && strings.HasPrefix(t, mapping.SaaSUserPrefix) {
+			if !modeTarget(in.Mode, t) {
 				continue
 			}
 			merged[t] = e

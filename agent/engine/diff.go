@@ -18,10 +18,18 @@ func (r *run) counts(k store.Kind) *store.Counts {
 }
 
 // diffPage diffs a page's entries for every kind the mode writes.
-func (r *run) diffPage(ctx context.Context, entries []entry) ([]store.Write, []store.Seen, error) {
-	writes, seen, ok, err := r.diff(ctx, store.Person, "", entries, nil)
+func (r *run) diffPage(ctx context.Context, m *mapped) ([]store.Write, []store.Seen, error) {
+	entries := m.entries
+	writes, seen, ok, err := r.diff(ctx, r.rules.kind, "", entries, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if r.multi {
+		sw, ss, err := r.diffRoster(ctx, m.saas, ok)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append(writes, sw...), append(seen, ss...), nil
 	}
 	if r.spec.Mode == ModeSaaSUsers {
 		sw, ss, _, err := r.diff(ctx, store.SaaSUser, r.spec.Application, entries, ok)
@@ -29,6 +37,35 @@ func (r *run) diffPage(ctx context.Context, entries []entry) ([]store.Write, []s
 			return nil, nil, err
 		}
 		writes, seen = append(writes, sw...), append(seen, ss...)
+	}
+	return writes, seen, nil
+}
+
+// diffRoster diffs the SaaS users of a roster across applications, one
+// application at a time; a SaaS user needs its person (ok, by owner).
+func (r *run) diffRoster(ctx context.Context, saas []entry, ok []bool) ([]store.Write, []store.Seen, error) {
+	var apps []string
+	byApp := map[string][]int{}
+	for i, e := range saas {
+		if _, seen := byApp[e.app]; !seen {
+			apps = append(apps, e.app)
+		}
+		byApp[e.app] = append(byApp[e.app], i)
+	}
+	var writes []store.Write
+	var seen []store.Seen
+	for _, app := range apps {
+		idx := byApp[app]
+		es := make([]entry, len(idx))
+		only := make([]bool, len(idx))
+		for j, i := range idx {
+			es[j], only[j] = saas[i], ok[saas[i].owner]
+		}
+		w, s, _, err := r.diff(ctx, store.SaaSUser, app, es, only)
+		if err != nil {
+			return nil, nil, err
+		}
+		writes, seen = append(writes, w...), append(seen, s...)
 	}
 	return writes, seen, nil
 }
@@ -113,7 +150,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 		case !ex.Found:
 			w.Create, w.Data = true, string(data)
 			w.Status = store.Active
-			if r.spec.Deactivate && !e.active {
+			if r.applyStatus && !e.active {
 				w.Status = store.Inactive
 			}
 			// The record's created_run is its creation in the history
@@ -124,7 +161,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.Created++
 			exists[i] = true
 			continue
-		case ex.CreatedNow && r.spec.Deactivate && ex.Active != e.active:
+		case ex.CreatedNow && r.applyStatus && ex.Active != e.active:
 			// Listed again with another status: this run created it, so
 			// the end of the run will not look at it; the later listing wins now.
 			w.Status, w.Data = store.StatusOf(e.active), string(data)

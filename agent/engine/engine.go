@@ -47,9 +47,13 @@ type Active struct {
 
 // Spec is an integration as the engine sees it: compiled and validated.
 type Spec struct {
-	Integration          string
-	Mode                 string
-	Application          string
+	Integration string
+	Mode        string
+	Application string
+	// ApplicationFrom, in users+saas_users mode instead of Application,
+	// is the source field naming each record's application (resolved
+	// through the application catalogue: an instance id becomes its name).
+	ApplicationFrom      string
 	Preference           string
 	Deactivate           bool
 	MaxDeactivatePercent float64
@@ -90,6 +94,10 @@ type Report struct {
 	// Staged lists (the first of) the records a guarded run would have
 	// deactivated, so an admin can judge before lowering the guard.
 	Staged []string `json:"staged_deactivations,omitempty"`
+	// Invalid says why records were skipped (the first 20), each named by
+	// its file and line when the source has them ("invoices.csv:4:
+	// invoice.amount: ..."), else by page and place.
+	Invalid []string `json:"invalid_records,omitempty"`
 	// Delivery is what delivering after the run did, by destination
 	// (filled by whoever delivered: the engine only queues).
 	Delivery map[string]Delivery `json:"delivery,omitempty"`
@@ -143,6 +151,7 @@ func Run(ctx context.Context, st *store.Store, spec Spec, src Source, opt Option
 	}
 	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
 	r := &run{spec: spec, src: src, st: st, rep: &rep, log: log, opt: opt}
+	r.setup()
 	err := r.do(ctx)
 	rep.FinishedAt = time.Now().UTC()
 	switch {
@@ -194,6 +203,18 @@ type run struct {
 	started bool
 	pages   int
 	keys    []string // scratch for canonical's sorted keys, in page (mapPage has its own)
+
+	rules       kindRules // the mode's primary kind
+	applyStatus bool      // status changes are applied (deactivate, or a contract's end)
+	today       string    // the run's date, UTC (YYYY-MM-DD): contracts end by it
+	vendorKey   bool      // invoices are keyed vendor/invoice_id
+	// A roster across applications (application_from): the catalogue
+	// (application key → name), the applications the run saw (page's),
+	// and the people seen active so far (mapPage's).
+	multi      bool
+	catalogue  map[string]string
+	apps       map[string]struct{}
+	activeKeys map[string]struct{}
 }
 
 func (r *run) do(ctx context.Context) error {
@@ -214,15 +235,21 @@ func (r *run) do(ctx context.Context) error {
 	}
 	defer r.sync.Close()
 	r.sync.DeliverTo(r.spec.Destinations)
+	if err := r.loadCatalogue(ctx); err != nil {
+		return err
+	}
 
 	if err := r.fetch(ctx); err != nil {
 		return err
 	}
 	if r.rep.Counts.Fetched == 0 && hasPrev && prev.Counts.Fetched > 0 {
-		return fmt.Errorf("%w: the source returned no users, the last successful run (%s) had %d; nobody was deactivated",
-			ErrIncomplete, prev.StartedAt.Format(time.RFC3339), prev.Counts.Fetched)
+		return fmt.Errorf("%w: the source returned no %s, the last successful run (%s) had %d; nobody was deactivated",
+			ErrIncomplete, r.rules.noun, prev.StartedAt.Format(time.RFC3339), prev.Counts.Fetched)
 	}
-	scopes := r.scopes()
+	scopes, err := r.scopes(ctx)
+	if err != nil {
+		return err
+	}
 	if err := r.planStatus(ctx, scopes); err != nil {
 		return err
 	}
@@ -242,7 +269,7 @@ func (r *run) commit(ctx context.Context, prevID string, scopes []store.Scope) e
 	r.rep.FinishedAt = time.Now().UTC()
 	done := *r.rep
 	done.Outcome = store.OutcomeSuccess
-	if err := r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.spec.Deactivate); err != nil {
+	if err := r.sync.Commit(ctx, done.storeRun(r.spec.CredentialName), prevID, scopes, r.applyStatus); err != nil {
 		// The status changes were planned, not committed: the failed
 		// run's report counts none.
 		for _, sc := range scopes {
@@ -255,30 +282,83 @@ func (r *run) commit(ctx context.Context, prevID string, scopes []store.Scope) e
 }
 
 // planStatus fills the deactivated/reactivated counts and enforces the
-// mass-deactivation guard, before anything is written.
+// mass-deactivation guard, before anything is written. The guard weighs a
+// kind's totals: a roster across applications is one kind over several
+// scopes. Invoices and contracts are not guarded: none is deactivated for
+// being missing, and contracts ending on the same day is no accident.
 func (r *run) planStatus(ctx context.Context, scopes []store.Scope) error {
 	plans := make([]store.StatusPlan, len(scopes))
 	for i, sc := range scopes {
-		p, err := r.sync.Plan(ctx, sc.Kind, sc.Application)
+		p, err := r.sync.PlanScope(ctx, sc)
 		if err != nil {
 			return err
 		}
-		if !r.spec.Deactivate {
-			continue
-		}
-		if p.Active > 0 && float64(p.Deactivate)*100 > r.spec.MaxDeactivatePercent*float64(p.Active) {
-			r.rep.Staged = p.Staged
-			return fmt.Errorf("%w: the run would deactivate %d of %d active %s %s (%.1f%%, max_deactivate_percent is %g); nothing was deactivated",
-				ErrGuard, p.Deactivate, p.Active, sc.Kind, plural.Noun(p.Active, "record", "records"), float64(p.Deactivate)*100/float64(p.Active), r.spec.MaxDeactivatePercent)
-		}
 		plans[i] = p
 	}
-	if !r.spec.Deactivate {
+	if !r.applyStatus {
 		return nil
+	}
+	for i := 0; i < len(scopes); {
+		kind := scopes[i].Kind
+		j := i + 1
+		for j < len(scopes) && scopes[j].Kind == kind {
+			j++
+		}
+		if err := r.guard(ctx, scopes[i:j], plans[i:j]); err != nil {
+			return err
+		}
+		i = j
 	}
 	for i, sc := range scopes {
 		c := r.counts(sc.Kind)
-		c.Deactivated, c.Reactivated = plans[i].Deactivate, plans[i].Reactivate
+		c.Deactivated += plans[i].Deactivate
+		c.Reactivated += plans[i].Reactivate
 	}
+	return nil
+}
+
+// guard enforces max_deactivate_percent over the scopes of one kind.
+func (r *run) guard(ctx context.Context, scopes []store.Scope, plans []store.StatusPlan) error {
+	kind := scopes[0].Kind
+	if kind == store.Invoice || kind == store.Contract {
+		return nil
+	}
+	deact, active := plans[0].Deactivate, plans[0].Active
+	staged := plans[0].Staged
+	if len(scopes) > 1 {
+		deact, staged = 0, nil
+		for i, p := range plans {
+			deact += p.Deactivate
+			for _, k := range p.Staged {
+				staged = append(staged, scopes[i].Application+": "+k)
+			}
+		}
+		if deact == 0 {
+			return nil
+		}
+		var err error
+		if active, err = r.sync.ActiveTotal(ctx, kind); err != nil {
+			return err
+		}
+	}
+	if active > 0 && float64(deact)*100 > r.spec.MaxDeactivatePercent*float64(active) {
+		r.rep.Staged = staged
+		return fmt.Errorf("%w: the run would deactivate %d of %d active %s %s (%.1f%%, max_deactivate_percent is %g); nothing was deactivated",
+			ErrGuard, deact, active, kind, plural.Noun(active, "record", "records"), float64(deact)*100/float64(active), r.spec.MaxDeactivatePercent)
+	}
+	return nil
+}
+
+// loadCatalogue reads, for a roster across applications, the application
+// catalogue its application ids are resolved through, once a run.
+func (r *run) loadCatalogue(ctx context.Context) error {
+	if !r.multi {
+		return nil
+	}
+	cat, err := r.st.Catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	r.catalogue = cat
 	return nil
 }

@@ -84,14 +84,22 @@ func (r *run) page(ctx context.Context, m mapped) error {
 			c.Filtered += m.filtered
 			c.Invalid += m.invalid
 		})
+		if m.saasInvalid > 0 {
+			r.rep.SaaSCounts.Invalid += m.saasInvalid
+		}
 		if len(m.entries) == 0 {
+			r.noteInvalid(m.reasons)
 			return nil
 		}
-		writes, seen, err := r.diffPage(ctx, m.entries)
+		writes, seen, err := r.diffPage(ctx, &m)
 		if err == nil {
 			err = r.sync.ApplyPage(ctx, writes, seen)
 		}
 		if err == nil {
+			r.noteInvalid(m.reasons)
+			for _, e := range m.saas {
+				r.apps[e.app] = struct{}{}
+			}
 			return nil
 		}
 		r.rep.Counts = counts
@@ -103,6 +111,11 @@ func (r *run) page(ctx context.Context, m mapped) error {
 		}
 		// A page written without lookups (the first sync) that repeats a
 		// record of an earlier page is diffed again, with lookups.
+		if r.multi {
+			// A roster across applications lists a person once per application.
+			r.log.Debug("the source lists a person on two pages", "page", m.number)
+			continue
+		}
 		r.log.Warn("the source lists a user on two pages; the later record wins", "page", m.number)
 	}
 }

@@ -43,7 +43,8 @@ var ErrNoRecord = errors.New("no such record")
 // push is all or nothing, so it is refused before anything is written.
 // Records the filters drop are not checked (Push counts them filtered).
 func Check(spec Spec, records []vendors.Record) error {
-	r := &run{spec: spec, log: slog.New(slog.DiscardHandler)}
+	r := &run{spec: spec, log: slog.New(slog.DiscardHandler), rep: &Report{StartedAt: time.Now().UTC()}}
+	r.setup()
 	env := mapping.Env{CredentialName: spec.CredentialName, SyncTime: time.Now().UTC()}
 	for i, rec := range records {
 		if !r.keep(rec) {
@@ -96,7 +97,11 @@ func Deactivate(ctx context.Context, st *store.Store, spec Spec, key string, opt
 	}
 	return push(ctx, st, spec, opt, func(ctx context.Context, r *run) error {
 		var seen []store.Seen
-		for _, sc := range r.scopes() {
+		scopes, err := r.scopes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, sc := range scopes {
 			ex, err := r.sync.Lookup(ctx, sc.Kind, sc.Application, []string{key})
 			if err != nil {
 				return err
@@ -125,6 +130,7 @@ func push(ctx context.Context, st *store.Store, spec Spec, opt PushOptions, appl
 	}
 	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
 	r := &run{spec: spec, st: st, rep: &rep, log: log, opt: Options{Trigger: TriggerPush, Logger: log}}
+	r.setup()
 	err := r.push(ctx, apply)
 	rep.FinishedAt = time.Now().UTC()
 	switch {
@@ -164,28 +170,26 @@ func (r *run) push(ctx context.Context, apply func(context.Context, *run) error)
 	defer r.sync.Close()
 	r.sync.DeliverTo(r.spec.Destinations)
 	r.sync.Partial()
+	if err := r.loadCatalogue(ctx); err != nil {
+		return err
+	}
 	if err := apply(ctx, r); err != nil {
 		return err
 	}
-	scopes := r.scopes()
+	scopes, err := r.scopes(ctx)
+	if err != nil {
+		return err
+	}
 	for _, sc := range scopes {
-		p, err := r.sync.Plan(ctx, sc.Kind, sc.Application)
+		p, err := r.sync.PlanScope(ctx, sc)
 		if err != nil {
 			return err
 		}
-		if r.spec.Deactivate {
+		if r.applyStatus {
 			c := r.counts(sc.Kind)
-			c.Deactivated, c.Reactivated = p.Deactivate, p.Reactivate
+			c.Deactivated += p.Deactivate
+			c.Reactivated += p.Reactivate
 		}
 	}
 	return r.commit(ctx, prevID, scopes)
-}
-
-// scopes are the kinds of record the integration writes.
-func (r *run) scopes() []store.Scope {
-	scopes := []store.Scope{{Kind: store.Person}}
-	if r.spec.Mode == ModeSaaSUsers {
-		scopes = append(scopes, store.Scope{Kind: store.SaaSUser, Application: r.spec.Application})
-	}
-	return scopes
 }

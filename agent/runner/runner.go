@@ -62,6 +62,7 @@ func Spec(in *config.Integration) engine.Spec {
 		Integration:          in.Name,
 		Mode:                 in.Mode,
 		Application:          in.Application,
+		ApplicationFrom:      in.ApplicationFrom,
 		Preference:           in.Preference,
 		Deactivate:           in.Deactivate,
 		MaxDeactivatePercent: in.MaxDeactivatePercent,

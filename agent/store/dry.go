@@ -36,7 +36,7 @@ func (y *Sync) writeDry(ctx context.Context, tx *sql.Tx, writes []Write) error {
 				string(w.Kind), w.Application, w.Key, w.Data, hash, w.Status)
 			if err == nil {
 				n, _ := res.RowsAffected()
-				switch ks := y.kind(w.Kind); {
+				switch ks := y.kind(w.Kind, w.Application); {
 				case n == 1:
 					y.dryRows++
 				case ks.fresh:

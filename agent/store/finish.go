@@ -23,10 +23,18 @@ type StatusPlan struct {
 // stagedLimit bounds the keys a plan lists.
 const stagedLimit = 50
 
-// Scope names one kind of record the commit covers.
+// Scope names one kind of record the commit covers (for SaaS users, of
+// one application).
 type Scope struct {
 	Kind        Kind
 	Application string
+	// KeepMissing: a record the fetch did not list keeps its status
+	// (invoices, contracts) instead of being deactivated.
+	KeepMissing bool
+	// EndedBefore (a date, YYYY-MM-DD), with KeepMissing: a record the
+	// fetch did not list whose data's "end" is before that date becomes
+	// inactive all the same (a contract ends by its end date).
+	EndedBefore string
 }
 
 // scope is the WHERE clause selecting one kind's records of the
@@ -50,20 +58,26 @@ type querier interface {
 // the store holds. The commit reuses the plan: the integration's lock
 // keeps anyone else from changing these records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
-	p, err := y.plan(ctx, y.conn, kind, application)
+	return y.PlanScope(ctx, Scope{Kind: kind, Application: application})
+}
+
+// PlanScope is Plan for a scope with its own rule for missing records.
+func (y *Sync) PlanScope(ctx context.Context, sc Scope) (StatusPlan, error) {
+	p, err := y.plan(ctx, y.conn, sc)
 	if err == nil {
 		if y.plans == nil {
 			y.plans = map[Scope]StatusPlan{}
 		}
-		y.plans[Scope{kind, application}] = p
+		y.plans[sc] = p
 	}
 	return p, err
 }
 
-func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application string) (StatusPlan, error) {
+func (y *Sync) plan(ctx context.Context, db querier, sc Scope) (StatusPlan, error) {
 	var p StatusPlan
+	kind, application := sc.Kind, sc.Application
 	fail := func(err error) (StatusPlan, error) { return p, fmt.Errorf("store: plan %s: %w", kind, err) }
-	if err := y.missing(ctx, db, kind, application); err != nil {
+	if err := y.missing(ctx, db, sc); err != nil {
 		return fail(err)
 	}
 	listed := y.listed()
@@ -72,7 +86,7 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 		coalesce(sum(status = 'inactive' AND seen_active = 1`+listed+`), 0),
 		coalesce(sum(seen = 0 AND seen_until_null = 1), 0),
 		coalesce(sum(seen = 1 AND seen_until_null = 0), 0)
-		FROM temp.delta WHERE kind = ?`, string(kind)).
+		FROM temp.delta WHERE kind = ? AND application = ?`, string(kind), application).
 		Scan(&p.Deactivate, &p.Reactivate, &p.newlyMissing, &p.returning)
 	if err != nil {
 		return fail(err)
@@ -85,8 +99,8 @@ func (y *Sync) plan(ctx context.Context, db querier, kind Kind, application stri
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND t.status = 'active'`, args...).Scan(&p.Active); err != nil {
 		return fail(err)
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND status = 'active' AND seen_active = 0`+listed+` ORDER BY key LIMIT %d`, stagedLimit),
-		string(kind))
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND status = 'active' AND seen_active = 0`+listed+` ORDER BY key LIMIT %d`, stagedLimit),
+		string(kind), application)
 	if err != nil {
 		return fail(err)
 	}
@@ -110,9 +124,12 @@ var missingBatch = 10_000
 // missing puts into TEMP delta the records of the scope the fetch did not
 // list and whose status or bookkeeping that changes (active ones, or seen
 // by the latest success). When the run listed as many records as the
-// store held, nobody is missing and nothing is scanned.
-func (y *Sync) missing(ctx context.Context, db querier, kind Kind, application string) error {
-	ks := y.kind(kind)
+// store held, nobody is missing and nothing is scanned. A scope that keeps
+// its missing records' status marks them seen as they stand (but for
+// those ended before sc.EndedBefore).
+func (y *Sync) missing(ctx context.Context, db querier, sc Scope) error {
+	kind, application := sc.Kind, sc.Application
+	ks := y.kind(kind, application)
 	where, args := y.where(kind, application)
 	var total int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where, args...).Scan(&total); err != nil {
@@ -130,6 +147,15 @@ func (y *Sync) missing(ctx context.Context, db querier, kind Kind, application s
 		return err
 	}
 	defer rows.Close()
+	// stays is whether a missing record is taken as listed active.
+	stays, staysArgs := `0`, []any(nil)
+	switch {
+	case sc.KeepMissing && sc.EndedBefore != "":
+		stays = `(t.status = 'active' AND NOT (coalesce(json_extract(t.data, '$.end'), '') <> '' AND substr(json_extract(t.data, '$.end'), 1, 10) < ?))`
+		staysArgs = []any{sc.EndedBefore}
+	case sc.KeepMissing:
+		stays = `(t.status = 'active')`
+	}
 	var ids []int64
 	flush := func() error {
 		if len(ids) == 0 {
@@ -141,8 +167,8 @@ func (y *Sync) missing(ctx context.Context, db querier, kind Kind, application s
 		}
 		ids = ids[:0]
 		_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)
-			SELECT ?, t.id, ?, t.key, t.status, 0, 0, t.seen_until IS NULL FROM `+kind.table()+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
-			string(kind), application, string(js))
+			SELECT ?, t.id, ?, t.key, t.status, 0, `+stays+`, t.seen_until IS NULL FROM `+kind.table()+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
+			append([]any{string(kind), application}, append(staysArgs, string(js))...)...)
 		return err
 	}
 	for rows.Next() {
@@ -201,21 +227,21 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 	p, ok := y.plans[sc]
 	if !ok {
 		var err error
-		if p, err = y.plan(ctx, tx, sc.Kind, sc.Application); err != nil {
+		if p, err = y.plan(ctx, tx, sc); err != nil {
 			return err
 		}
 	}
 	table := sc.Kind.table()
 	// The delta's ids meeting cond, found through the primary key.
 	update := func(set string, setArgs []any, cond string) error {
-		args := append(append([]any{}, setArgs...), string(sc.Kind))
-		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id IN (SELECT id FROM temp.delta WHERE kind = ? AND `+cond+`)`, args...)
+		args := append(append([]any{}, setArgs...), string(sc.Kind), sc.Application)
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id IN (SELECT id FROM temp.delta WHERE kind = ? AND application = ? AND `+cond+`)`, args...)
 		return err
 	}
 	hist := func(cond, old, new string) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
-			SELECT ?, ?, kind, application, key, 'status', ?, ?, ? FROM temp.delta WHERE kind = ? AND `+cond+` ORDER BY key`,
-			y.runID, y.integration, old, new, now, string(sc.Kind))
+			SELECT ?, ?, kind, application, key, 'status', ?, ?, ? FROM temp.delta WHERE kind = ? AND application = ? AND `+cond+` ORDER BY key`,
+			y.runID, y.integration, old, new, now, string(sc.Kind), sc.Application)
 		return err
 	}
 	deact, react := `status = 'active' AND seen_active = 0`+y.listed(), `status = 'inactive' AND seen_active = 1`+y.listed()

@@ -16,7 +16,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 		return out, nil
 	}
 	fail := func(err error) ([]Existing, error) { return nil, fmt.Errorf("store: lookup %s: %w", kind, err) }
-	ks := y.kind(kind)
+	ks := y.kind(kind, application)
 	where, args := y.where(kind, application)
 	if !ks.checked {
 		var some bool

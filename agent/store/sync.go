@@ -125,9 +125,9 @@ type Sync struct {
 	dryRun      bool
 	dryRows     int                  // rows in TEMP dry (dry.go)
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
-	kinds       map[Kind]*kindState
-	deliverTo   []string // destinations Commit queues the run's changes for
-	partial     bool     // a push: see Partial
+	kinds       map[Scope]*kindState // per kind and, for SaaS users, application
+	deliverTo   []string             // destinations Commit queues the run's changes for
+	partial     bool                 // a push: see Partial
 	stmts       *stmtCache
 }
 
@@ -152,7 +152,8 @@ func (y *Sync) listed() string {
 	return ``
 }
 
-// kindState is what the run knows of one kind's records.
+// kindState is what the run knows of one scope's records (one kind; for
+// SaaS users, of one application).
 type kindState struct {
 	checked bool   // fresh is known
 	fresh   bool   // no records of the kind when the run began: nothing to look up
@@ -160,11 +161,14 @@ type kindState struct {
 	seen    bitmap // ids of stored records the fetch listed
 }
 
-func (y *Sync) kind(k Kind) *kindState {
-	if y.kinds[k] == nil {
-		y.kinds[k] = &kindState{}
+func (y *Sync) kind(k Kind, application string) *kindState {
+	sc := Scope{Kind: k, Application: application}
+	ks := y.kinds[sc]
+	if ks == nil {
+		ks = &kindState{}
+		y.kinds[sc] = ks
 	}
-	return y.kinds[k]
+	return ks
 }
 
 // BeginSync opens a session for one run. Close it when done.
@@ -190,7 +194,7 @@ DELETE FROM temp.delta;`)
 			return nil, fmt.Errorf("store: sync %s: dry table: %w", integration, err)
 		}
 	}
-	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Kind]*kindState{}, stmts: &s.stmts}, nil
+	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Scope]*kindState{}, stmts: &s.stmts}, nil
 }
 
 // Close drops the session's temp state and returns the connection.

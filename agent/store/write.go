@@ -16,7 +16,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 		return fmt.Errorf("store: apply page: %w", err)
 	}
 	defer tx.Rollback()
-	var created map[Kind]int
+	var created map[Scope]int
 	switch {
 	case len(writes) == 0:
 	case y.dryRun:
@@ -34,21 +34,31 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: apply page: %w", err)
 	}
-	for k, n := range created {
-		y.kind(k).created += n
+	for sc, n := range created {
+		y.kind(sc.Kind, sc.Application).created += n
 	}
+	var ks *kindState
+	var last Scope
 	for _, s := range seen {
 		if !s.Existing.CreatedNow {
-			y.kind(s.Kind).seen.add(s.Existing.ID)
+			if ks == nil || s.Kind != last.Kind || s.Application != last.Application {
+				last = Scope{Kind: s.Kind, Application: s.Application}
+				ks = y.kind(s.Kind, s.Application)
+			}
+			ks.seen.add(s.Existing.ID)
 		}
 	}
 	return nil
 }
 
-// write applies a page's writes and returns the records created per kind.
-func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]int, error) {
+// write applies a page's writes and returns the records created per scope.
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope]int, error) {
 	now := timeText(time.Now())
-	var people, saas, changes []any
+	var people, changes []any
+	// The creations of the other scopes (SaaS users by application, the
+	// SaaS discovery kinds), in the order they first come.
+	var others map[Scope][]any
+	var order []Scope
 	var upd map[Kind]*sql.Stmt
 	defer func() {
 		for _, st := range upd {
@@ -66,10 +76,15 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 			}
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
-			if w.Kind == SaaSUser {
-				saas = append(saas, w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
-			} else {
+			switch w.Kind {
+			case Person:
 				people = append(people, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+			case SaaSUser:
+				sc := y.other(&others, &order, w.Kind, w.Application)
+				others[sc] = append(others[sc], w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+			default:
+				sc := y.other(&others, &order, w.Kind, "")
+				others[sc] = append(others[sc], w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			}
 			continue
 		}
@@ -96,42 +111,48 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 			}
 		}
 	}
-	created := map[Kind]int{}
-	create := func(kind Kind, r multiInsert, args []any) error {
+	created := map[Scope]int{}
+	create := func(sc Scope, r multiInsert, args []any) error {
 		if len(args) == 0 {
 			return nil
 		}
 		// Without lookups (fresh), a key this run already created is not
 		// inserted again: the short count says so (ErrNotFresh), the
 		// transaction is rolled back, and the page is diffed with lookups.
-		if y.kind(kind).fresh {
+		ks := y.kind(sc.Kind, sc.Application)
+		if ks.fresh {
 			r.tail = " ON CONFLICT DO NOTHING"
 		}
 		n, err := r.insert(ctx, tx, args)
 		if err != nil {
-			return fmt.Errorf("store: create %s: %w", kind, err)
+			return fmt.Errorf("store: create %s: %w", sc.Kind, err)
 		}
 		if want := int64(len(args) / r.cols); n != want {
-			y.kind(kind).fresh = false
+			ks.fresh = false
 			return ErrNotFresh
 		}
-		created[kind] = int(n)
+		created[sc] = int(n)
 		return nil
 	}
 	consts := []any{y.integration, y.runID, now}
-	err := create(Person, multiInsert{
+	err := create(Scope{Kind: Person}, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 5, cache: y.stmts,
 	}, people)
 	if err != nil {
 		return nil, err
 	}
-	err = create(SaaSUser, multiInsert{
-		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 6, cache: y.stmts,
-	}, saas)
-	if err != nil {
-		return nil, err
+	for _, sc := range order {
+		r := multiInsert{
+			into:   `INSERT INTO ` + sc.Kind.table() + ` (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
+			consts: consts, cols: 5, cache: y.stmts,
+		}
+		if sc.Kind == SaaSUser {
+			r.into, r.cols = `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`, 6
+		}
+		if err := create(sc, r, others[sc]); err != nil {
+			return nil, err
+		}
 	}
 	_, err = multiInsert{
 		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
@@ -141,6 +162,20 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		return nil, fmt.Errorf("store: change history: %w", err)
 	}
 	return created, nil
+}
+
+// other is the scope of a creation that is not a person's, noted in order
+// the first time.
+func (y *Sync) other(m *map[Scope][]any, order *[]Scope, kind Kind, application string) Scope {
+	sc := Scope{Kind: kind, Application: application}
+	if *m == nil {
+		*m = map[Scope][]any{}
+	}
+	if _, ok := (*m)[sc]; !ok {
+		*order = append(*order, sc)
+		(*m)[sc] = nil
+	}
+	return sc
 }
 
 func nullable(s string) any {
@@ -157,12 +192,18 @@ func nullable(s string) any {
 // the one that counts.
 func (y *Sync) markSeen(ctx context.Context, tx *sql.Tx, seen []Seen) error {
 	var marks []any
+	var ks *kindState
+	var last Scope
 	for _, s := range seen {
 		e := s.Existing
 		if e.CreatedNow {
 			continue
 		}
-		if e.Active == s.Active && e.Seen && !y.kind(s.Kind).seen.has(e.ID) {
+		if ks == nil || s.Kind != last.Kind || s.Application != last.Application {
+			last = Scope{Kind: s.Kind, Application: s.Application}
+			ks = y.kind(s.Kind, s.Application)
+		}
+		if e.Active == s.Active && e.Seen && !ks.seen.has(e.ID) {
 			continue
 		}
 		marks = append(marks, string(s.Kind), e.ID, s.Application, s.Key, StatusOf(e.Active), 1, s.Active, e.Seen)

@@ -54,11 +54,30 @@ func Parse(s, loc string) (string, error) {
 	out, ok := l.parse(strings.TrimSpace(s))
 	if !ok {
 		if l.name == "" {
-			return "", fmt.Errorf("%q is not an amount (want digits with a decimal point and no thousands separator, e.g. 12345.60)", s)
+			hint := ""
+			if g := guess(strings.TrimSpace(s)); g != "" {
+				hint = fmt.Sprintf(": map it with amount(%q)", g)
+			}
+			return "", fmt.Errorf("%q is not an amount (want digits with a decimal point and no thousands separator, e.g. 12345.60)%s", s, hint)
 		}
 		return "", fmt.Errorf("%q is not an amount written the %s way (e.g. %s)", s, l.name, l.example)
 	}
 	return out, nil
+}
+
+// guess names the one locale that reads s, "" when none or several do
+// (1,234 is 1234 in English and 1.234 in German).
+func guess(s string) string {
+	found := ""
+	for _, loc := range Locales[1:] {
+		if _, ok := locales[loc].parse(s); ok {
+			if found != "" {
+				return ""
+			}
+			found = loc
+		}
+	}
+	return found
 }
 
 func (l locale) parse(s string) (string, bool) {

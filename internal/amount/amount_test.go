@@ -20,7 +20,9 @@ func TestParse(t *testing.T) {
 		{"007.5", "", "7.5", ""},
 		{"0", "", "0", ""},
 		{"12,345.60", "", "", "not an amount (want digits with a decimal point and no thousands separator"},
-		{"1.234,56", "", "", "not an amount"},
+		{"1.234,56", "", "", `"1.234,56" is not an amount (want digits with a decimal point and no thousands separator, e.g. 12345.60): map it with amount("de")`},
+		{"1,234", "", "", "e.g. 12345.60)"}, // English or German: no hint
+		{"1 234,50", "", "", `map it with amount("fr")`},
 		{"1e3", "", "", "not an amount"},
 		{"12345.", "", "", "not an amount"},
 		{".5", "", "", "not an amount"},

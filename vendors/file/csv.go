@@ -52,7 +52,8 @@ func (s *source) readCSV(f *os.File, p *pager) error {
 		for i, k := range keys {
 			m[k] = row[i]
 		}
-		if err := p.add(m); err != nil {
+		line, _ := cr.FieldPos(0)
+		if err := p.add(m, line); err != nil {
 			return err
 		}
 	}

@@ -205,7 +205,7 @@ func (s *source) Fetch(ctx context.Context, yield func(vendors.Page) error) erro
 		return err
 	}
 	defer f.Close()
-	p := &pager{ctx: ctx, yield: yield, size: s.pageSize, usage: usage}
+	p := &pager{ctx: ctx, yield: yield, size: s.pageSize, usage: usage, file: s.name}
 	switch s.format {
 	case FormatJSONL:
 		err = s.readJSONL(f, p)
@@ -261,17 +261,22 @@ type pager struct {
 	size  int
 	n     int
 	recs  []vendors.Record
+	lines []int // each record's line
+	file  string
 	usage map[usageKey]string
 }
 
-func (p *pager) add(r vendors.Record) error {
+// add adds record r, read at the 1-based line.
+func (p *pager) add(r vendors.Record, line int) error {
 	if p.usage != nil {
 		foldUsage(r, p.usage)
 	}
 	if p.recs == nil {
 		p.recs = make([]vendors.Record, 0, p.size)
+		p.lines = make([]int, 0, p.size)
 	}
 	p.recs = append(p.recs, r)
+	p.lines = append(p.lines, line)
 	if len(p.recs) >= p.size {
 		return p.flush()
 	}
@@ -287,8 +292,8 @@ func (p *pager) flush() error {
 		return err
 	}
 	p.n++
-	page := vendors.Page{Number: p.n, Records: p.recs}
-	p.recs = nil
+	page := vendors.Page{Number: p.n, Records: p.recs, Lines: p.lines, File: p.file}
+	p.recs, p.lines = nil, nil
 	return p.yield(page)
 }
 

@@ -32,6 +32,7 @@ func (s *source) readJSON(f *os.File, p *pager) error {
 		}
 		return &Error{File: s.name, Line: lineAt(f, base, true), Err: fmt.Errorf("%w (got %s)", ErrNotArray, got)}
 	}
+	lines := &lineCounter{r: f, line: 1}
 	for dec.More() {
 		start := dec.InputOffset()
 		var v any
@@ -42,7 +43,7 @@ func (s *source) readJSON(f *os.File, p *pager) error {
 		if !ok {
 			return &Error{File: s.name, Line: lineAt(f, base+start, true), Err: notObject(v)}
 		}
-		if err := p.add(m); err != nil {
+		if err := p.add(m, lines.at(base+start)); err != nil {
 			return err
 		}
 	}
@@ -123,5 +124,47 @@ func lastLine(r io.ReaderAt) int {
 		default:
 			last = line
 		}
+	}
+}
+
+// lineCounter finds the lines of increasing offsets of r in one pass: the
+// line of each element of the array, as lineAt with skip finds it.
+type lineCounter struct {
+	r    io.ReaderAt
+	off  int64 // bytes counted
+	line int   // the line of byte off
+	buf  [4096]byte
+}
+
+// at returns the 1-based line of the first byte at or after pos that is
+// neither JSON whitespace nor a comma; pos never goes back.
+func (c *lineCounter) at(pos int64) int {
+	for c.off < pos {
+		n, err := c.r.ReadAt(c.buf[:min(int64(len(c.buf)), pos-c.off)], c.off)
+		for _, b := range c.buf[:n] {
+			if b == '\n' {
+				c.line++
+			}
+		}
+		c.off += int64(n)
+		if err != nil && n == 0 {
+			return c.line
+		}
+	}
+	// Look ahead past the separators without counting them in.
+	line, off := c.line, c.off
+	var b [1]byte
+	for {
+		if _, err := c.r.ReadAt(b[:], off); err != nil {
+			return line
+		}
+		switch b[0] {
+		case '\n':
+			line++
+		case ' ', '\t', '\r', ',':
+		default:
+			return line
+		}
+		off++
 	}
 }

@@ -155,7 +155,7 @@ func (s *source) readJSONL(f *os.File, p *pager) error {
 		if err != nil {
 			return err
 		}
-		if err := p.add(m); err != nil {
+		if err := p.add(m, lr.line); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// SaaSApplications lists the applications the integration's SaaS users
+// have in the store, sorted: with those a run sees, the scopes of a
+// roster across applications.
+func (y *Sync) SaaSApplications(ctx context.Context) ([]string, error) {
+	rows, err := y.conn.QueryContext(ctx, `SELECT DISTINCT application FROM saas_users WHERE integration = ? ORDER BY application`, y.integration)
+	if err != nil {
+		return nil, fmt.Errorf("store: SaaS applications of %s: %w", y.integration, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("store: SaaS applications of %s: %w", y.integration, err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ActiveTotal counts the integration's active records of a kind, across
+// applications, but for those this run created: the mass-deactivation
+// guard's base when a kind spans several scopes.
+func (y *Sync) ActiveTotal(ctx context.Context, kind Kind) (int, error) {
+	var n int
+	err := y.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE integration = ? AND status = 'active' AND coalesce(created_run, '') <> ?`,
+		y.integration, y.runID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count active %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// Catalogue maps the key of every stored application, of any
+// integration, to its name (its display name, else the key, when it has
+// none). When integrations disagree about a key, an active application
+// wins over an inactive one, then the integration first by name.
+func (s *Store) Catalogue(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, data FROM applications ORDER BY status = 'active', integration DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("store: application catalogue: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var key string
+		var data sql.NullString
+		if err := rows.Scan(&key, &data); err != nil {
+			return nil, fmt.Errorf("store: application catalogue: %w", err)
+		}
+		var f map[string]string
+		json.Unmarshal([]byte(data.String), &f) // a record without data is named by its key
+		name := f["name"]
+		if name == "" {
+			name = f["display_name"]
+		}
+		if name == "" {
+			name = key
+		}
+		out[key] = name
+	}
+	return out, rows.Err()
+}
