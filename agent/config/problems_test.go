@@ -347,7 +347,7 @@ file.path = "a.csv"
   "saas_user.role" = "role"
 `,
 			want: []string{
-				`config.toml:7:3: mapping "user.full_name": transform "shout": unknown; known: bool, concat, const, default, lower, prefix, replace, split_name, suffix, time, trim, trim_prefix, trim_suffix, upper (column 8)`,
+				`config.toml:7:3: mapping "user.full_name": transform "shout": unknown; known: amount, bool, concat, const, default, lower, prefix, replace, split_name, suffix, time, trim, trim_prefix, trim_suffix, upper (column 8)`,
 				`config.toml:8:3: mapping "user.status": not mappable: the engine sets user.status`,
 			},
 		},
