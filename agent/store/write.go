@@ -48,7 +48,8 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 // write applies a page's writes and returns the records created per kind.
 func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]int, error) {
 	now := timeText(time.Now())
-	var people, saas, changes []any
+	var saas, changes []any
+	rows := map[Kind][]any{} // creations of the kinds shaped like people, by kind
 	var upd map[Kind]*sql.Stmt
 	defer func() {
 		for _, st := range upd {
@@ -69,7 +70,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 			if w.Kind == SaaSUser {
 				saas = append(saas, w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			} else {
-				people = append(people, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+				rows[w.Kind] = append(rows[w.Kind], w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			}
 			continue
 		}
@@ -119,14 +120,19 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		return nil
 	}
 	consts := []any{y.integration, y.runID, now}
-	err := create(Person, multiInsert{
-		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 5,
-	}, people)
-	if err != nil {
-		return nil, err
+	for _, k := range Kinds {
+		if k == SaaSUser {
+			continue
+		}
+		err := create(k, multiInsert{
+			into:   `INSERT INTO ` + k.table() + ` (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
+			consts: consts, cols: 5,
+		}, rows[k])
+		if err != nil {
+			return nil, err
+		}
 	}
-	err = create(SaaSUser, multiInsert{
+	err := create(SaaSUser, multiInsert{
 		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 6,
 	}, saas)
