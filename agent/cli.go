@@ -31,7 +31,7 @@ Commands:
   status [--json]                        state, last and next run of each integration
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
-  export --integration NAME [--kind people|saas_users] [--format jsonl|csv]
+  export --integration NAME [--kind people|saas_users|applications|invoices|contracts] [--format jsonl|csv]
                                          the stored records (default: --kind people --format jsonl)
   changes [--integration NAME] [--key KEY] [--since DATE] [--limit N] [--json]
                                          the change history (record, field, old, new, run, time, a push's event and actor)

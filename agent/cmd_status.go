@@ -240,10 +240,19 @@ func (a *app) printNotifications(ctx context.Context, st *store.Store, limit int
 	return nil
 }
 
+// exportKinds are export's --kind values (the store's tables).
+var exportKinds = map[string]store.Kind{
+	"people":       store.Person,
+	"saas_users":   store.SaaSUser,
+	"applications": store.Application,
+	"invoices":     store.Invoice,
+	"contracts":    store.Contract,
+}
+
 func cmdExport(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	name := fs.String("integration", "", "the integration")
-	kind := fs.String("kind", "people", "people | saas_users")
+	kind := fs.String("kind", "people", "people | saas_users | applications | invoices | contracts")
 	format := fs.String("format", "jsonl", "jsonl | csv")
 	names, err := parseArgs(fs, args)
 	if err != nil {
@@ -254,14 +263,9 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	} else if len(names) > 0 {
 		return usagef("export: unexpected %q", names)
 	}
-	var k store.Kind
-	switch *kind {
-	case "people":
-		k = store.Person
-	case "saas_users":
-		k = store.SaaSUser
-	default:
-		return usagef("export: --kind must be people or saas_users, not %q", *kind)
+	k, ok := exportKinds[*kind]
+	if !ok {
+		return usagef("export: --kind must be people, saas_users, applications, invoices or contracts, not %q", *kind)
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("export: --format must be jsonl or csv, not %q", *format)
