@@ -31,8 +31,12 @@ Commands:
   status [--json]                        state, last and next run of each integration
   runs [NAME] [--json] [--limit N]       run history
   notifications [--json]                 the in-app inbox
-  export --integration NAME [--kind people|saas_users] [--format jsonl|csv]
+  export --integration NAME [--kind people|saas_users|applications|invoices|contracts] [--format jsonl|csv]
                                          the stored records (default: --kind people --format jsonl)
+  report saas [--json|--csv] [--as-of YYYY-MM-DD]
+                                         one row per SaaS application, over every integration: catalogue status,
+                                         SaaS users active/inactive and idle 30/60/90 days, seats in force and unused,
+                                         spend over 12 months per currency, next contract end (README: "SaaS discovery and spend")
   changes [--integration NAME] [--key KEY] [--since DATE] [--limit N] [--json]
                                          the change history (record, field, old, new, run, time, a push's event and actor)
   credentials set NAME [--kind oauth2_client|api_key|basic] [--client-id ID | --username USER] [--secret-stdin] [--expires YYYY-MM-DD]
@@ -71,6 +75,7 @@ var commands = map[string]command{
 	"runs":          cmdRuns,
 	"notifications": cmdNotifications,
 	"export":        cmdExport,
+	"report":        cmdReport,
 	"changes":       cmdChanges,
 	"deliver":       cmdDeliver,
 	"version":       cmdVersion,

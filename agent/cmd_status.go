@@ -72,7 +72,12 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	now := time.Now()
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	if !*asJSON {
-		fmt.Fprintln(tw, "INTEGRATION\tSTATE\tLAST RUN\tOUTCOME\tNEXT RUN\tCREDENTIAL")
+		fmt.Fprintln(tw, "INTEGRATION\tSTATE\tLAST RUN\tOUTCOME\tNEXT RUN\tCREDENTIAL\tRECORDS")
+	}
+	// One grouped count per table, for every integration at once.
+	held, err := st.CountByStatus(ctx)
+	if err != nil {
+		return err
 	}
 	// Counting a queue needs no credential: the keyring stays closed.
 	dl := a.deliverer(cfg, st, nil, destinations.HTTP{})
@@ -99,6 +104,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 				"integration": in.Name, "state": s.State, "vendor": in.Vendor, "schedule": in.Schedule.String(),
 				"credential": in.Credential, "last_run": toRunJSON(s.LastRun), "last_success": toRunJSON(s.LastSuccess),
 				"next_run": nil, "missing": in.Missing(), "reason": s.Reason,
+				"records": integrationCounts(held[in.Name], in.Mode),
 			}
 			if len(ds) > 0 {
 				obj["destinations"] = ds
@@ -127,7 +133,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		if s.Reason != "" {
 			state += " (" + s.Reason + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, state, last, outcome, next, cred)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, state, last, outcome, next, cred, recordsText(integrationCounts(held[in.Name], in.Mode)))
 	}
 	if *asJSON || len(dests) == 0 {
 		return tw.Flush()
@@ -243,7 +249,7 @@ func (a *app) printNotifications(ctx context.Context, st *store.Store, limit int
 func cmdExport(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	name := fs.String("integration", "", "the integration")
-	kind := fs.String("kind", "people", "people | saas_users")
+	kind := fs.String("kind", "people", "people | saas_users | applications | invoices | contracts")
 	format := fs.String("format", "jsonl", "jsonl | csv")
 	names, err := parseArgs(fs, args)
 	if err != nil {
@@ -254,14 +260,9 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	} else if len(names) > 0 {
 		return usagef("export: unexpected %q", names)
 	}
-	var k store.Kind
-	switch *kind {
-	case "people":
-		k = store.Person
-	case "saas_users":
-		k = store.SaaSUser
-	default:
-		return usagef("export: --kind must be people or saas_users, not %q", *kind)
+	k, ok := kindNamed(*kind)
+	if !ok {
+		return usagef("export: --kind must be people, saas_users, applications, invoices or contracts, not %q", *kind)
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("export: --format must be jsonl or csv, not %q", *format)

@@ -267,7 +267,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		{"flag typo, one dash", "", []string{"status", "-jsn"}, exitUsage, "status: unknown flag --jsn (did you mean --json?)"},
 		{"flag without value", "", []string{"changes", "--integration"}, exitUsage, "changes: --integration needs a value"},
 		{"flag bad number", "", []string{"runs", "--limit", "x"}, exitUsage, `runs: --limit "x": want a number`},
-		{"export help", "", []string{"export", "--help"}, exitOK, "--kind         people | saas_users (default: people)"},
+		{"export help", "", []string{"export", "--help"}, exitOK, "--kind         people | saas_users | applications | invoices | contracts (default: people)"},
 		{"export help format", "", []string{"export", "-h"}, exitOK, "--format       jsonl | csv (default: jsonl)"},
 		{"unknown key", "[agent]\ndata_dir = \"d\"\nlog_levle = \"info\"\n", []string{"validate"}, exitUsage, "config.toml:3:1"},
 		{"draft validates", draft, []string{"validate"}, exitOK, "d: draft (missing: user.username or user.email)"},

@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-// TestReadOnlyStoreCommands runs status, runs, notifications and export,
+// TestReadOnlyStoreCommands runs status, runs, notifications, export and report,
 // each in a process of its own, as a user who can read the store but not
 // write it or its folder (agent.db 0444 in a 0555 data_dir). Root ignores
 // those modes, so as root the commands run as nobody (uid 65534), which
@@ -75,6 +75,8 @@ func TestReadOnlyStoreCommands(t *testing.T) {
 		{[]string{"notifications", "--json"}, `"event":"run_failed"`},
 		{[]string{"export", "--integration", "ironclad-example", "--kind", "people", "--format", "jsonl"}, `"kind":"person"`},
 		{[]string{"export", "--integration", "ironclad-example", "--kind", "saas_users", "--format", "csv"}, "application"},
+		{[]string{"export", "--integration", "ironclad-example", "--kind", "applications", "--format", "csv"}, "first_seen,last_seen"},
+		{[]string{"report", "saas", "--csv"}, "\nIronclad Clickwrap,,"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -23,23 +23,36 @@ import (
 type Exporter struct {
 	integration string
 	kind        store.Kind
+	prefix      string // the kind's mapping prefix ("user.", …)
 	tracking    []mapping.Field
 	fixed       []string // the kind's fixed field names
 	custom      []string // custom field names known from the mapping, sorted (CSV columns)
 }
 
+// kinds are the exported kinds: the mapping prefix and fixed fields of each.
+var kinds = map[store.Kind]struct {
+	prefix string
+	fixed  []string
+}{
+	store.Person:      {mapping.PersonPrefix, mapping.PersonFields},
+	store.SaaSUser:    {mapping.SaaSUserPrefix, mapping.SaaSUserFields},
+	store.Application: {mapping.ApplicationPrefix, mapping.ApplicationFields},
+	store.Invoice:     {mapping.InvoicePrefix, mapping.InvoiceFields},
+	store.Contract:    {mapping.ContractPrefix, mapping.ContractFields},
+}
+
 // New returns the exporter of one kind of the integration's records; m is
 // its compiled mapping (nil: no tracking or custom fields known).
 func New(integration string, kind store.Kind, m *mapping.Mapping) *Exporter {
-	e := &Exporter{integration: integration, kind: kind, fixed: mapping.PersonFields}
-	prefix := "user."
-	if kind == store.SaaSUser {
-		e.fixed, prefix = mapping.SaaSUserFields, "saas_user."
+	k, ok := kinds[kind]
+	if !ok {
+		k = kinds[store.Person]
 	}
+	e := &Exporter{integration: integration, kind: kind, prefix: k.prefix, fixed: k.fixed}
 	if m != nil {
 		e.tracking = m.Tracking()
 		for _, f := range m.Fields {
-			if name, ok := strings.CutPrefix(f.Target, prefix+"custom."); ok {
+			if name, ok := strings.CutPrefix(f.Target, e.prefix+"custom."); ok {
 				e.custom = append(e.custom, name)
 			}
 		}
@@ -50,10 +63,6 @@ func New(integration string, kind store.Kind, m *mapping.Mapping) *Exporter {
 
 // fields returns a record's fields with the tracking values filled in.
 func (e *Exporter) fields(r store.Record) map[string]string {
-	prefix := "user."
-	if e.kind == store.SaaSUser {
-		prefix = "saas_user."
-	}
 	out := make(map[string]string, len(r.Fields)+len(e.tracking))
 	for k, v := range r.Fields {
 		out[k] = v
@@ -63,7 +72,7 @@ func (e *Exporter) fields(r store.Record) map[string]string {
 		env = mapping.Env{CredentialName: r.LastSync.CredentialName, SyncTime: r.LastSync.StartedAt}
 	}
 	for _, f := range e.tracking {
-		name, ok := strings.CutPrefix(f.Target, prefix)
+		name, ok := strings.CutPrefix(f.Target, e.prefix)
 		if !ok {
 			continue
 		}
@@ -77,6 +86,16 @@ func (e *Exporter) fields(r store.Record) map[string]string {
 	return out
 }
 
+// seen are an application's first_seen (its creation) and last_seen (the
+// start of the last successful run that saw it; empty when none has).
+func seen(r store.Record) (first, last string) {
+	first = timeOrEmpty(r.CreatedAt)
+	if r.LastSync != nil {
+		last = timeOrEmpty(r.LastSync.StartedAt)
+	}
+	return first, last
+}
+
 func timeOrEmpty(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -85,10 +104,11 @@ func timeOrEmpty(t time.Time) string {
 }
 
 // Object is a record's export object: kind, integration (application),
-// the kind's fields, status, deactivated_at and custom.
+// the kind's fields, status, deactivated_at (an application's first_seen
+// and last_seen) and custom.
 func (e *Exporter) Object(r store.Record) map[string]any {
 	f := e.fields(r)
-	obj := make(map[string]any, len(e.fixed)+6)
+	obj := make(map[string]any, len(e.fixed)+8)
 	obj["kind"] = string(e.kind)
 	obj["integration"] = r.Integration
 	if e.kind == store.SaaSUser {
@@ -99,6 +119,9 @@ func (e *Exporter) Object(r store.Record) map[string]any {
 	}
 	obj["status"] = r.Status
 	obj["deactivated_at"] = timeOrEmpty(r.DeactivatedAt)
+	if e.kind == store.Application {
+		obj["first_seen"], obj["last_seen"] = seen(r)
+	}
 	custom := map[string]string{}
 	for k, v := range f {
 		if name, ok := strings.CutPrefix(k, "custom."); ok {
@@ -127,6 +150,9 @@ func (e *Exporter) CSV(ctx context.Context, st *store.Store, w io.Writer) error 
 	}
 	header = append(header, e.fixed...)
 	header = append(header, "status", "deactivated_at")
+	if e.kind == store.Application {
+		header = append(header, "first_seen", "last_seen")
+	}
 	for _, c := range e.custom {
 		header = append(header, "custom."+c)
 	}
@@ -143,6 +169,10 @@ func (e *Exporter) CSV(ctx context.Context, st *store.Store, w io.Writer) error 
 			row = append(row, f[name])
 		}
 		row = append(row, r.Status, timeOrEmpty(r.DeactivatedAt))
+		if e.kind == store.Application {
+			first, last := seen(r)
+			row = append(row, first, last)
+		}
 		for _, c := range e.custom {
 			row = append(row, f["custom."+c])
 		}

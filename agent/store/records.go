@@ -21,7 +21,8 @@ type Record struct {
 	Fields        map[string]string // mapped fields, without the user./saas_user. prefix
 	Status        string
 	DeactivatedAt time.Time
-	CreatedRun    string // the run that created it
+	CreatedRun    string    // the run that created it
+	CreatedAt     time.Time // when it was created (an application's first_seen)
 	// LastSync is the last successful run that saw the record; nil when
 	// none has. It feeds the $sync_time and $credential_name tracking fields.
 	LastSync *Run
@@ -84,13 +85,15 @@ func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args
 		r := Record{Kind: kind, Integration: rr.integration}
 		var data string
 		var deact, seen sql.NullString
-		if err := rows.Scan(&r.ID, &r.Application, &r.Key, &data, &r.Status, &deact, &seen, &r.CreatedRun); err != nil {
+		var created string
+		if err := rows.Scan(&r.ID, &r.Application, &r.Key, &data, &r.Status, &deact, &seen, &r.CreatedRun, &created); err != nil {
 			return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 		}
 		if err := json.Unmarshal([]byte(data), &r.Fields); err != nil {
 			return fmt.Errorf("store: %s %q: data: %w", kind, r.Key, err)
 		}
 		r.DeactivatedAt = parseTime(deact)
+		r.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
 		if r.LastSync, err = rr.lastSync(ctx, seen); err != nil {
 			return err
 		}
@@ -107,7 +110,7 @@ func recordSQL(kind Kind, where string) string {
 	if kind == SaaSUser {
 		app = "application"
 	}
-	return `SELECT id, ` + app + `, key, data, status, deactivated_at, seen_until, coalesce(created_run, '') FROM ` + kind.table() + ` WHERE ` + where
+	return `SELECT id, ` + app + `, key, data, status, deactivated_at, seen_until, coalesce(created_run, ''), created_at FROM ` + kind.table() + ` WHERE ` + where
 }
 
 // afterSQL is RecordsAfter's condition. The id range is the rowid's:

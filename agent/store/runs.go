@@ -181,8 +181,8 @@ func (s *Store) LastRuns(ctx context.Context) ([]Run, error) {
 // forgetCreations marks the records a failed run created as never seen by
 // a successful run, so their $sync_time stays empty.
 func forgetCreations(ctx context.Context, db execer, integration, runID string) error {
-	for _, table := range []string{"people", "saas_users"} {
-		if _, err := db.ExecContext(ctx, `UPDATE `+table+` SET seen_until = '' WHERE integration = ? AND created_run = ? AND seen_until IS NULL`, integration, runID); err != nil {
+	for _, k := range Kinds {
+		if _, err := db.ExecContext(ctx, `UPDATE `+k.table()+` SET seen_until = '' WHERE integration = ? AND created_run = ? AND seen_until IS NULL`, integration, runID); err != nil {
 			return fmt.Errorf("store: creations of run %s: %w", runID, err)
 		}
 	}
