@@ -464,3 +464,31 @@ mapping = { "invoice.invoice_id" = "number", "invoice.vendor" = "supplier", "inv
 	rep = s.run("ap-rest")
 	wantCounts(t, "contracts", rep.Counts, store.Counts{Fetched: 2, Created: 1, Invalid: 1})
 }
+
+// The roster runs before the catalogue knows its applications: its
+// accounts are stored under the instance ids. Once the catalogue names
+// an id, the next roster run moves that id's accounts to the name, with
+// the move in the history: nobody is deactivated or created again.
+func TestRosterBeforeTheCatalogue(t *testing.T) {
+	s := newKindsSite(t, rosterConfig)
+	s.file("apps.jsonl", appLines...)
+	s.file("usage.jsonl")
+	s.file("roster.jsonl", rosterLines...)
+
+	rep := s.run("sso-roster")
+	wantCounts(t, "saas users, no catalogue", *rep.SaaSCounts, store.Counts{Fetched: 4, Created: 4})
+	wantStatus(t, s.records("sso-roster", store.SaaSUser), map[string]string{"inst-slack/u1": store.Active, "inst-slack/u2": store.Active})
+
+	s.run("sso-apps")
+	rep = s.run("sso-roster")
+	wantCounts(t, "saas users, moved to the name", *rep.SaaSCounts, store.Counts{Fetched: 4, Unchanged: 4})
+	saas := s.records("sso-roster", store.SaaSUser)
+	wantStatus(t, saas, map[string]string{"Slack/u1": store.Active, "Slack/u2": store.Active, "inst-other/u1": store.Active, "inst-slack/u1": ""})
+	if len(saas) != 4 {
+		t.Errorf("%d SaaS users, want 4: %v", len(saas), saas)
+	}
+	code, out, errs := cli(s.cfg, "changes", "--integration", "sso-roster", "--key", "u2", "--json")
+	if code != exitOK || !strings.Contains(out, `"field":"application"`) || !strings.Contains(out, `"old":"inst-slack"`) || !strings.Contains(out, `"new":"Slack"`) {
+		t.Errorf("u2's history: exit %d: %s%s", code, out, errs)
+	}
+}

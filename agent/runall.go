@@ -21,7 +21,10 @@ type runOptions struct {
 }
 
 // runAll runs the named integrations, up to opt.parallel at once, each
-// under its own lock (the runner's), as the service's scheduler does. It
+// under its own lock (the runner's), as the service's scheduler does. A
+// roster across applications (application_from) starts once the
+// application catalogues among the names have run, since it resolves its
+// applications through them. It
 // hands each report to done in the order of names, from the calling
 // goroutine, as soon as the runs before it have been handed: what done
 // prints is whole and never interleaved. runAll returns when every run
@@ -42,8 +45,18 @@ func runAll(ctx context.Context, r *runner.Runner, names []string, opt runOption
 	}
 	finished := make(chan result)
 	sem := make(chan struct{}, n)
+	var catalogues sync.WaitGroup
+	first, then := waves(r.Config, names)
 	go func() {
-		for i, name := range names {
+		for _, i := range append(first, then...) {
+			name := names[i]
+			if len(then) > 0 && i == then[0] {
+				catalogues.Wait()
+			}
+			catalogue := isCatalogue(r.Config, name)
+			if catalogue {
+				catalogues.Add(1)
+			}
 			sem <- struct{}{}
 			go func() {
 				o := engine.Options{Trigger: engine.TriggerManual, DryRun: opt.dryRun}
@@ -53,6 +66,9 @@ func runAll(ctx context.Context, r *runner.Runner, names []string, opt runOption
 				rep, err := r.Run(ctx, name, o)
 				if prog != nil {
 					prog.end(name)
+				}
+				if catalogue {
+					catalogues.Done()
 				}
 				<-sem
 				finished <- result{i, rep, err}
@@ -73,6 +89,30 @@ func runAll(ctx context.Context, r *runner.Runner, names []string, opt runOption
 			prog.pause(func() { done(names[next], res.rep, res.err) })
 		}
 	}
+}
+
+// waves splits the names' indexes into those that start at once and the
+// rosters across applications, which wait for the catalogues (when there
+// is one among the names).
+func waves(cfg *config.Config, names []string) (first, then []int) {
+	hasCatalogue := false
+	for _, name := range names {
+		hasCatalogue = hasCatalogue || isCatalogue(cfg, name)
+	}
+	for i, name := range names {
+		in, ok := cfg.Integration(name)
+		if hasCatalogue && ok && in.ApplicationFrom != "" {
+			then = append(then, i)
+			continue
+		}
+		first = append(first, i)
+	}
+	return first, then
+}
+
+func isCatalogue(cfg *config.Config, name string) bool {
+	in, ok := cfg.Integration(name)
+	return ok && in.Mode == config.ModeApplications
 }
 
 // progress is run-now's one terminal line: with one run going on, its

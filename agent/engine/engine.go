@@ -360,5 +360,27 @@ func (r *run) loadCatalogue(ctx context.Context) error {
 		return err
 	}
 	r.catalogue = cat
+	if r.opt.DryRun {
+		return nil
+	}
+	// Accounts stored under an instance id the catalogue did not know then
+	// (the roster ran before the catalogue) move to the name it now gives.
+	apps, err := r.sync.SaaSApplications(ctx)
+	if err != nil {
+		return err
+	}
+	for _, app := range apps {
+		name, ok := cat[app]
+		if !ok || name == app {
+			continue
+		}
+		n, err := r.sync.RenameApplication(ctx, app, name)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			r.log.Info("SaaS users moved to the application's catalogue name", "instance_id", app, "application", name, "users", n)
+		}
+	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // SaaSApplications lists the applications the integration's SaaS users
@@ -69,4 +70,42 @@ func (s *Store) Catalogue(ctx context.Context) (map[string]string, error) {
 		out[key] = name
 	}
 	return out, rows.Err()
+}
+
+// RenameApplication moves the integration's SaaS users of application
+// from to application to, recording the move in the history, unless to
+// already has SaaS users of the integration (then nothing moves: the run
+// sees them under to, and those under from go missing as usual). A roster
+// across applications stores an instance id it cannot resolve as the
+// application's name; once the catalogue knows the id, its accounts keep
+// their identity instead of being deactivated and created again.
+func (y *Sync) RenameApplication(ctx context.Context, from, to string) (int, error) {
+	tx, err := y.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
+	}
+	defer tx.Rollback()
+	var taken bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM saas_users WHERE integration = ? AND application = ?)`, y.integration, to).Scan(&taken); err != nil {
+		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
+	}
+	if taken {
+		return 0, nil
+	}
+	now := timeText(time.Now())
+	_, err = tx.ExecContext(ctx, `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)
+		SELECT integration, ?, ?, 'saas_user', ?, key, 'application', application, ? FROM saas_users WHERE integration = ? AND application = ?`,
+		y.runID, now, to, to, y.integration, from)
+	if err != nil {
+		return 0, fmt.Errorf("store: rename application %q: history: %w", from, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE saas_users SET application = ?, updated_at = ? WHERE integration = ? AND application = ?`, to, now, y.integration, from)
+	if err != nil {
+		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
+	}
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
+	}
+	return int(n), nil
 }
