@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/agent/store/storetest"
 	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
@@ -69,15 +70,7 @@ func spec(t testing.TB, mode string) Spec {
 	}
 }
 
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB) *store.Store { return storetest.Open(t) }
 
 func runOK(t *testing.T, st *store.Store, sp Spec, src Source) Report {
 	t.Helper()
