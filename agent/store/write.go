@@ -16,7 +16,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 		return fmt.Errorf("store: apply page: %w", err)
 	}
 	defer tx.Rollback()
-	var created map[Kind]int
+	var created, createdActive map[Kind]int
 	switch {
 	case len(writes) == 0:
 	case y.dryRun:
@@ -24,7 +24,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 			return err
 		}
 	default:
-		if created, err = y.write(ctx, tx, writes); err != nil {
+		if created, createdActive, err = y.write(ctx, tx, writes); err != nil {
 			return err
 		}
 	}
@@ -37,17 +37,33 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	for k, n := range created {
 		y.kind(k).created += n
 	}
+	for k, n := range createdActive {
+		y.kind(k).createdActive += n
+	}
 	for _, s := range seen {
-		if !s.Existing.CreatedNow {
-			y.kind(s.Kind).seen.add(s.Existing.ID)
+		if s.Existing.CreatedNow {
+			continue
+		}
+		// Distinct ids, active in the store (not at the source: a
+		// reactivation is no active record listed): see Sync.missing.
+		ks := y.kind(s.Kind)
+		if !ks.seen.add(s.Existing.ID) && s.Existing.Active {
+			ks.activeSeen++
 		}
 	}
 	return nil
 }
 
-// write applies a page's writes and returns the records created per kind.
-func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]int, error) {
+// write applies a page's writes and returns, per kind, the records
+// created and the change in how many of this run's creations are active.
+// The scopes' counts of active records change with them (counts.go).
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, createdActive map[Kind]int, err error) {
 	now := timeText(time.Now())
+	type scope struct {
+		kind Kind
+		app  string
+	}
+	active := map[scope]int{} // per scope, the change in active records
 	var people, saas, changes []any
 	var upd map[Kind]*sql.Stmt
 	defer func() {
@@ -66,10 +82,20 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 			}
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
+			// Counted by the table the row goes to (people for every kind
+			// but SaaS users, below); the transaction rolls back on any
+			// failure, ErrNotFresh included.
 			if w.Kind == SaaSUser {
 				saas = append(saas, w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			} else {
 				people = append(people, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+			}
+			if w.Status == Active {
+				k, app := Person, ""
+				if w.Kind == SaaSUser {
+					k, app = SaaSUser, w.Application
+				}
+				active[scope{k, app}]++
 			}
 			continue
 		}
@@ -80,23 +106,34 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		if st == nil {
 			var err error
 			if st, err = tx.PrepareContext(ctx, `UPDATE `+w.Kind.table()+` SET data = ?, data_hash = ?, updated_at = ? WHERE id = ?`); err != nil {
-				return nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
+				return nil, nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
 			}
 			upd[w.Kind] = st
 		}
 		if _, err := st.ExecContext(ctx, w.Data, DataHash([]byte(w.Data)), now, w.ID); err != nil {
-			return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 		if w.Status != "" {
 			// Only for a record this run created and the source listed
 			// again with another status (the run's end leaves it alone).
-			_, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ?`, w.Status, w.Status, now, w.ID)
+			// A row whose status really changed moves the count.
+			res, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ? AND status <> ?`,
+				w.Status, w.Status, now, w.ID, w.Status)
 			if err != nil {
-				return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+				return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			} else if n > 0 {
+				d := 1
+				if w.Status != Active {
+					d = -1
+				}
+				active[scope{w.Kind, w.Application}] += d
 			}
 		}
 	}
-	created := map[Kind]int{}
+	created = map[Kind]int{}
 	create := func(kind Kind, r multiInsert, args []any) error {
 		if len(args) == 0 {
 			return nil
@@ -119,28 +156,35 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Kind]
 		return nil
 	}
 	consts := []any{y.integration, y.runID, now}
-	err := create(Person, multiInsert{
+	err = create(Person, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 5,
 	}, people)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = create(SaaSUser, multiInsert{
 		into:   `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 6,
 	}, saas)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	_, err = multiInsert{
 		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
 		consts: consts, cols: 6,
 	}.insert(ctx, tx, changes)
 	if err != nil {
-		return nil, fmt.Errorf("store: change history: %w", err)
+		return nil, nil, fmt.Errorf("store: change history: %w", err)
 	}
-	return created, nil
+	createdActive = map[Kind]int{}
+	for sc, n := range active {
+		if err := addActive(ctx, tx, y.integration, sc.kind, sc.app, n); err != nil {
+			return nil, nil, err
+		}
+		createdActive[sc.kind] += n
+	}
+	return created, createdActive, nil
 }
 
 func nullable(s string) any {
