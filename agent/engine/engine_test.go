@@ -75,7 +75,14 @@ func openStore(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		// Whatever the runs did, the store's counts of active records
+		// still match the records.
+		if err := st.CheckActiveCounts(context.Background()); err != nil {
+			t.Error(err)
+		}
+		st.Close()
+	})
 	return st
 }
 
