@@ -10,7 +10,7 @@ import (
 
 // StatusPlan is what the end of a complete fetch would change for one kind.
 type StatusPlan struct {
-	Active     int      // active records before the run (counted only when something would be deactivated)
+	Active     int      // active records before the run (the kept count; set only when something would be deactivated)
 	Deactivate int      // active records missing from the fetch or inactive at the source
 	Reactivate int      // inactive records seen active
 	Staged     []string // the first keys that would be deactivated, for the report
@@ -47,8 +47,9 @@ type querier interface {
 // touching the store. The pages left in TEMP delta the listed records
 // whose status or bookkeeping changes; Plan adds the records the fetch did
 // not list (missing), which it scans the scope for only when the run saw
-// fewer of its active records than the store keeps. The commit reuses the plan: the integration's lock
-// keeps anyone else from changing these records in between.
+// fewer of its active records than the store keeps. The commit reuses the
+// plan: the integration's lock keeps anyone else from changing these
+// records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
 	p, err := y.plan(ctx, y.conn, kind, application)
 	if err == nil {
