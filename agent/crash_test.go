@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -127,6 +129,9 @@ func TestKilledMidRunThenRerun(t *testing.T) {
 		if err := st.IntegrityCheck(context.Background()); err != nil {
 			t.Fatalf("%s: after the kill: %v", ph.name, err)
 		}
+		if err := st.CheckActiveCounts(context.Background()); err != nil {
+			t.Fatalf("%s: after the kill: %v", ph.name, err)
+		}
 		st.Close()
 
 		code, out := a.binRunNow(bin)
@@ -149,11 +154,87 @@ func TestKilledMidRunThenRerun(t *testing.T) {
 			}
 			t.Fatalf("%s: after the rerun %d records, an uninterrupted run %d", ph.name, len(got), len(want))
 		}
+		checkActiveCounts(t, a, ph.name+", after the rerun")
 		_, runs, _ := a.cli(nil, "runs", "sim", "--json")
 		if n := strings.Count(runs, "interrupted"); n != i+1 {
 			t.Errorf("%s: %d runs recorded as interrupted, want %d: %s", ph.name, n, i+1, runs)
 		}
 	}
+}
+
+// checkActiveCounts compares the store's kept counts of active records
+// with a count of the records, every scope (store.CheckActiveCounts:
+// SELECT count(*) ... WHERE status = 'active' per integration, kind and
+// application).
+func checkActiveCounts(t *testing.T, a *simAgent, when string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(a.dir, "data"))
+	if err != nil {
+		t.Fatalf("%s: the store does not open: %v", when, err)
+	}
+	defer st.Close()
+	if err := st.IntegrityCheck(context.Background()); err != nil {
+		t.Fatalf("%s: %v", when, err)
+	}
+	if err := st.CheckActiveCounts(context.Background()); err != nil {
+		t.Fatalf("%s: %v", when, err)
+	}
+}
+
+// TestKilledAnywhereKeepsActiveCounts kills the agent (SIGKILL) at random
+// moments of runs that create, update, deactivate and reactivate
+// (alternating churned and original user sets): in a page's transaction,
+// between two, in the plan, in the commit or after it. Each time the
+// store's counts of active records must equal a count of the records
+// (they are written in the transactions that change a status), and the
+// next run must use them: the last, clean run ends with the same check.
+func TestKilledAnywhereKeepsActiveCounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the agent and kills it a dozen times")
+	}
+	bin := agentBinary(t)
+	const n, size, kills = 5000, 100, 12
+	a := newSimAgent(t, vendorsim.Config{Users: n}, vendorsim.Integration{PageSize: size})
+	if code, out := a.binRunNow(bin); code != exitOK {
+		t.Fatalf("first sync: exit %d, %s", code, out)
+	}
+	churn := vendorsim.Churn{Changed: 1, Removed: 2, Added: 2, Inactive: 2}
+	a.sim.Set(func(c *vendorsim.Config) { c.Generation, c.Churn = 1, churn })
+	start := time.Now()
+	if code, out := a.binRunNow(bin); code != exitOK {
+		t.Fatalf("a churned resync: exit %d, %s", code, out)
+	}
+	took := time.Since(start)
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	t.Logf("a clean resync takes %v; seed %d", took, seed)
+	killed := 0
+	for i := range kills {
+		a.sim.Set(func(c *vendorsim.Config) { c.Generation = i % 2 })
+		cmd := a.binary(bin, "run-now", "--json", "sim")
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// From a quarter of a clean resync's length to a little after
+		// it: among the pages, the plan, the commit (TestKilledMidRunThenRerun
+		// kills among the pages of a large run).
+		time.Sleep(took/4 + time.Duration(rng.Int64N(int64(took))))
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+		} else if code := cmd.ProcessState.ExitCode(); code != exitOK {
+			t.Fatalf("kill %d: the run ended by itself with exit %d: %s", i, code, out.String())
+		}
+		checkActiveCounts(t, a, fmt.Sprintf("kill %d (generation %d)", i, i%2))
+	}
+	t.Logf("%d of %d runs killed, the others ended first", killed, kills)
+	if code, out := a.binRunNow(bin); code != exitOK {
+		t.Fatalf("the clean run: exit %d, %s", code, out)
+	}
+	checkActiveCounts(t, a, "the clean run")
 }
 
 // TestDeliveredAfterAKill: the agent is killed after the run committed and

@@ -441,3 +441,61 @@ func TestUserRepeatedOnTwoPages(t *testing.T) {
 		}
 	}
 }
+
+// Through the engine, in both modes: a run that lists as many records as
+// the store keeps active, but not the same ones, still deactivates the
+// missing one (store.Sync.missing skips its scan only when the counts of
+// distinct active records agree).
+func TestMissingFoundWhateverElseIsListed(t *testing.T) {
+	cases := []struct {
+		name   string
+		before func(t *testing.T, st *store.Store, sp Spec) // after a first sync of users 1-10
+		recs   func() []vendors.Record                      // user 10 is not among them
+	}{
+		{"listed twice", nil, func() []vendors.Record {
+			return append(users(9), user(1, "active"))
+		}},
+		{"reactivated", func(t *testing.T, st *store.Store, sp Spec) {
+			runOK(t, st, sp, pages{recs: append(users(2), users(10)[3:]...)}) // user 3 deactivated
+		}, func() []vendors.Record { return users(9) }},
+		{"created inactive", nil, func() []vendors.Record {
+			return append(users(9), user(11, "inactive"))
+		}},
+		{"created active, then listed inactive", nil, func() []vendors.Record {
+			return append(append(users(9), user(11, "active")), user(12, "active"), user(11, "inactive"))
+		}},
+		{"created by a failed run", func(t *testing.T, st *store.Store, sp Spec) {
+			if rep := Run(context.Background(), st, sp, pages{recs: append([]vendors.Record{user(11, "active")}, users(10)...), failAt: 4}, Options{}); rep.Outcome != store.OutcomeFailed {
+				t.Fatalf("the failing run: %s", rep.Outcome)
+			}
+		}, func() []vendors.Record {
+			return append(users(9), user(11, "active"))
+		}},
+	}
+	for _, mode := range []string{ModeUsers, ModeSaaSUsers} {
+		for _, c := range cases {
+			t.Run(mode+"/"+c.name, func(t *testing.T) {
+				st := openStore(t)
+				sp := spec(t, mode)
+				sp.MaxDeactivatePercent = 100
+				runOK(t, st, sp, pages{recs: users(10)})
+				if c.before != nil {
+					c.before(t, st, sp)
+				}
+				rep := runOK(t, st, sp, pages{recs: c.recs()})
+				if rep.Counts.Deactivated < 1 {
+					t.Errorf("counts %+v: nobody deactivated", rep.Counts)
+				}
+				kinds := []store.Kind{store.Person}
+				if mode == ModeSaaSUsers {
+					kinds = append(kinds, store.SaaSUser)
+				}
+				for _, k := range kinds {
+					if s := statuses(t, st, k); s["user10@example.com"] != store.Inactive {
+						t.Errorf("%s user10, missing from the run: %q", k, s["user10@example.com"])
+					}
+				}
+			})
+		}
+	}
+}

@@ -54,9 +54,10 @@ type querier interface {
 // Plan computes the status changes a complete fetch implies, without
 // touching the store. The pages left in TEMP delta the listed records
 // whose status or bookkeeping changes; Plan adds the records the fetch did
-// not list, which it looks for only when the run saw fewer records than
-// the store holds. The commit reuses the plan: the integration's lock
-// keeps anyone else from changing these records in between.
+// not list (missing), which it scans the scope for only when the run saw
+// fewer of its active records than the store keeps. The commit reuses the
+// plan: the integration's lock keeps anyone else from changing these
+// records in between.
 func (y *Sync) Plan(ctx context.Context, kind Kind, application string) (StatusPlan, error) {
 	return y.PlanScope(ctx, Scope{Kind: kind, Application: application})
 }
@@ -77,11 +78,12 @@ func (y *Sync) plan(ctx context.Context, db querier, sc Scope) (StatusPlan, erro
 	var p StatusPlan
 	kind, application := sc.Kind, sc.Application
 	fail := func(err error) (StatusPlan, error) { return p, fmt.Errorf("store: plan %s: %w", kind, err) }
-	if err := y.missing(ctx, db, sc); err != nil {
+	active, err := y.missing(ctx, db, sc)
+	if err != nil {
 		return fail(err)
 	}
 	listed := y.listed()
-	err := db.QueryRowContext(ctx, `SELECT
+	err = db.QueryRowContext(ctx, `SELECT
 		coalesce(sum(status = 'active' AND seen_active = 0`+listed+`), 0),
 		coalesce(sum(status = 'inactive' AND seen_active = 1`+listed+`), 0),
 		coalesce(sum(seen = 0 AND seen_until_null = 1), 0),
@@ -94,11 +96,8 @@ func (y *Sync) plan(ctx context.Context, db querier, sc Scope) (StatusPlan, erro
 	if p.Deactivate == 0 {
 		return p, nil
 	}
-	// The guard needs the active count; only then is it worth a count.
-	where, args := y.scope(kind, application)
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where+` AND t.status = 'active'`, args...).Scan(&p.Active); err != nil {
-		return fail(err)
-	}
+	// The guard's base: the active records before the run (kept).
+	p.Active = active
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT key FROM temp.delta WHERE kind = ? AND application = ? AND status = 'active' AND seen_active = 0`+listed+` ORDER BY key LIMIT %d`, stagedLimit),
 		string(kind), application)
 	if err != nil {
@@ -122,29 +121,48 @@ func (y *Sync) plan(ctx context.Context, db querier, sc Scope) (StatusPlan, erro
 var missingBatch = 10_000
 
 // missing puts into TEMP delta the records of the scope the fetch did not
-// list and whose status or bookkeeping that changes (active ones, or seen
-// by the latest success). When the run listed as many records as the
-// store held, nobody is missing and nothing is scanned. A scope that keeps
-// its missing records' status marks them seen as they stand (but for
-// those ended before sc.EndedBefore).
-func (y *Sync) missing(ctx context.Context, db querier, sc Scope) error {
+// list and whose status or bookkeeping that changes: active ones (to be
+// deactivated, or in a scope that keeps its missing records, marked seen
+// as they stand but for those ended before sc.EndedBefore), and inactive
+// ones the latest success saw (seen_until NULL: their seen_until becomes
+// that success). It returns the scope's active records before the run,
+// this run's creations left out.
+//
+// Whether anybody active is missing is a comparison of counts: the
+// scope's kept count (active_counts, exact in every transaction) less
+// the active records this run created, against the distinct ids the run
+// listed that were active in the store. Every other listing counts for
+// nothing: a record listed twice is one id, a reactivated one was
+// inactive, this run's creations have no id in the bitmap, and a
+// record a failed run created (seen_until empty) is active and counted on
+// both sides like any other. Only when the counts differ (or the scope
+// keeps its missing records, which are few: invoices, contracts) is the
+// scope scanned; otherwise the inactive records to mark unseen are read
+// from their partial index (migration 11), which holds the few the latest
+// success saw.
+func (y *Sync) missing(ctx context.Context, db querier, sc Scope) (active int, err error) {
 	kind, application := sc.Kind, sc.Application
 	ks := y.kind(kind, application)
-	where, args := y.where(kind, application)
-	var total int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` t WHERE `+where, args...).Scan(&total); err != nil {
-		return err
+	kept, err := keptActive(ctx, db, y.integration, kind, application)
+	if err != nil {
+		return 0, err
 	}
-	if total-ks.created <= ks.seen.count() {
-		return nil
+	active = kept - ks.createdActive
+	where, args := y.scope(kind, application)
+	table := kind.table()
+	q := `SELECT t.id FROM ` + table + ` t WHERE ` + where + ` AND (t.status = 'active' OR t.seen_until IS NULL)`
+	if ks.activeSeen == active && !sc.KeepMissing {
+		q = `SELECT t.id FROM ` + table + ` t INDEXED BY ` + table + `_seen_inactive WHERE ` + where + ` AND t.status = 'inactive' AND t.seen_until IS NULL`
+		ks.scanned = false
+	} else {
+		ks.scanned = true
 	}
 	// One pass; the ids found go to TEMP delta in batches while the scan
 	// goes on (same connection, another table): even a source that lost
 	// every user costs a bounded list here.
-	where, args = y.scope(kind, application)
-	rows, err := db.QueryContext(ctx, `SELECT t.id FROM `+kind.table()+` t WHERE `+where+` AND (t.status = 'active' OR t.seen_until IS NULL)`, args...)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
 	// stays is whether a missing record is taken as listed active.
@@ -167,27 +185,27 @@ func (y *Sync) missing(ctx context.Context, db querier, sc Scope) error {
 		}
 		ids = ids[:0]
 		_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO temp.delta (kind, id, application, key, status, seen, seen_active, seen_until_null)
-			SELECT ?, t.id, ?, t.key, t.status, 0, `+stays+`, t.seen_until IS NULL FROM `+kind.table()+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
+			SELECT ?, t.id, ?, t.key, t.status, 0, `+stays+`, t.seen_until IS NULL FROM `+table+` t WHERE t.id IN (SELECT value FROM json_each(?))`,
 			append([]any{string(kind), application}, append(staysArgs, string(js))...)...)
 		return err
 	}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return err
+			return 0, err
 		}
 		if !ks.seen.has(id) {
 			if ids = append(ids, id); len(ids) == missingBatch {
 				if err := flush(); err != nil {
-					return err
+					return 0, err
 				}
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
-	return flush()
+	return active, flush()
 }
 
 // Commit ends a successful run in one transaction: when applyStatus, the
@@ -232,11 +250,15 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		}
 	}
 	table := sc.Kind.table()
-	// The delta's ids meeting cond, found through the primary key.
-	update := func(set string, setArgs []any, cond string) error {
+	// The delta's ids meeting cond, found through the primary key; and
+	// how many rows changed.
+	update := func(set string, setArgs []any, cond string, also string) (int64, error) {
 		args := append(append([]any{}, setArgs...), string(sc.Kind), sc.Application)
-		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id IN (SELECT id FROM temp.delta WHERE kind = ? AND application = ? AND `+cond+`)`, args...)
-		return err
+		res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id IN (SELECT id FROM temp.delta WHERE kind = ? AND application = ? AND `+cond+`)`+also, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
 	}
 	hist := func(cond, old, new string) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO changes (run_id, integration, kind, application, key, field, old, new, at)
@@ -249,7 +271,12 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		if err := hist(deact, Active, Inactive); err != nil {
 			return fmt.Errorf("deactivation history: %w", err)
 		}
-		if err := update(`status = 'inactive', deactivated_at = ?, updated_at = ?`, []any{now, now}, deact); err != nil {
+		// The rows that were active are the ones the count loses.
+		n, err := update(`status = 'inactive', deactivated_at = ?, updated_at = ?`, []any{now, now}, deact, ` AND status = 'active'`)
+		if err == nil {
+			err = addActive(ctx, tx, y.integration, sc.Kind, sc.Application, -int(n))
+		}
+		if err != nil {
 			return fmt.Errorf("deactivate: %w", err)
 		}
 	}
@@ -257,18 +284,22 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		if err := hist(react, Inactive, Active); err != nil {
 			return fmt.Errorf("reactivation history: %w", err)
 		}
-		if err := update(`status = 'active', deactivated_at = NULL, updated_at = ?`, []any{now}, react); err != nil {
+		n, err := update(`status = 'active', deactivated_at = NULL, updated_at = ?`, []any{now}, react, ` AND status = 'inactive'`)
+		if err == nil {
+			err = addActive(ctx, tx, y.integration, sc.Kind, sc.Application, int(n))
+		}
+		if err != nil {
 			return fmt.Errorf("reactivate: %w", err)
 		}
 	}
 	// Records this run did not see were last seen by the previous success.
 	if p.newlyMissing > 0 {
-		if err := update(`seen_until = ?`, []any{prevSuccess}, `seen = 0 AND seen_until_null = 1`); err != nil {
+		if _, err := update(`seen_until = ?`, []any{prevSuccess}, `seen = 0 AND seen_until_null = 1`, ``); err != nil {
 			return fmt.Errorf("seen bookkeeping: %w", err)
 		}
 	}
 	if p.returning > 0 {
-		if err := update(`seen_until = NULL`, nil, `seen = 1 AND seen_until_null = 0`); err != nil {
+		if _, err := update(`seen_until = NULL`, nil, `seen = 1 AND seen_until_null = 0`, ``); err != nil {
 			return fmt.Errorf("seen bookkeeping: %w", err)
 		}
 	}

@@ -99,11 +99,22 @@ func (y *Sync) RenameApplication(ctx context.Context, from, to string) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("store: rename application %q: history: %w", from, err)
 	}
+	var active int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM saas_users WHERE integration = ? AND application = ? AND status = 'active'`, y.integration, from).Scan(&active); err != nil {
+		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE saas_users SET application = ?, updated_at = ? WHERE integration = ? AND application = ?`, to, now, y.integration, from)
 	if err != nil {
 		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
 	}
 	n, _ := res.RowsAffected()
+	// The active accounts' count moves with them (counts.go).
+	if err := addActive(ctx, tx, y.integration, SaaSUser, from, -active); err != nil {
+		return 0, err
+	}
+	if err := addActive(ctx, tx, y.integration, SaaSUser, to, active); err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
 	}

@@ -466,6 +466,39 @@ CREATE TABLE contracts (
 );
 CREATE UNIQUE INDEX contracts_by_key ON contracts(integration, key);
 `,
+	// 11 (issue 15): the number of active records of each scope
+	// (integration, kind, and for SaaS users the application), kept in the
+	// transaction of every write that changes a status, so that the end of
+	// a run knows without a scan whether everybody active was listed
+	// (counts.go). A scope with no row has none. The partial indexes hold
+	// the inactive records the latest successful run saw (seen_until
+	// NULL): a run that did not list one of them records that it was not
+	// seen, and finds them there instead of in a scan of the whole scope.
+	`
+CREATE TABLE active_counts (
+	integration TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	application TEXT NOT NULL,
+	active      INTEGER NOT NULL,
+	PRIMARY KEY (integration, kind, application)
+) WITHOUT ROWID;
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, 'person', '', count(*) FROM people WHERE status = 'active' GROUP BY integration;
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, 'saas_user', application, count(*) FROM saas_users WHERE status = 'active' GROUP BY integration, application;
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, 'application', '', count(*) FROM applications WHERE status = 'active' GROUP BY integration;
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, 'invoice', '', count(*) FROM invoices WHERE status = 'active' GROUP BY integration;
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, 'contract', '', count(*) FROM contracts WHERE status = 'active' GROUP BY integration;
+
+CREATE INDEX people_seen_inactive ON people(integration) WHERE status = 'inactive' AND seen_until IS NULL;
+CREATE INDEX saas_users_seen_inactive ON saas_users(integration, application) WHERE status = 'inactive' AND seen_until IS NULL;
+CREATE INDEX applications_seen_inactive ON applications(integration) WHERE status = 'inactive' AND seen_until IS NULL;
+CREATE INDEX invoices_seen_inactive ON invoices(integration) WHERE status = 'inactive' AND seen_until IS NULL;
+CREATE INDEX contracts_seen_inactive ON contracts(integration) WHERE status = 'inactive' AND seen_until IS NULL;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

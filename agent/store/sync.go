@@ -159,6 +159,13 @@ type kindState struct {
 	fresh   bool   // no records of the kind when the run began: nothing to look up
 	created int    // records this run inserted
 	seen    bitmap // ids of stored records the fetch listed
+	// createdActive is how many of this run's creations are active now;
+	// activeSeen, how many distinct records in seen were active in the
+	// store (before the run: the run changes no status of a record it did
+	// not create until it commits). See Sync.missing.
+	createdActive int
+	activeSeen    int
+	scanned       bool // the last Plan scanned the scope (tests)
 }
 
 func (y *Sync) kind(k Kind, application string) *kindState {

@@ -16,7 +16,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 		return fmt.Errorf("store: apply page: %w", err)
 	}
 	defer tx.Rollback()
-	var created map[Scope]int
+	var created, createdActive map[Scope]int
 	switch {
 	case len(writes) == 0:
 	case y.dryRun:
@@ -24,7 +24,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 			return err
 		}
 	default:
-		if created, err = y.write(ctx, tx, writes); err != nil {
+		if created, createdActive, err = y.write(ctx, tx, writes); err != nil {
 			return err
 		}
 	}
@@ -37,23 +37,34 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	for sc, n := range created {
 		y.kind(sc.Kind, sc.Application).created += n
 	}
+	for sc, n := range createdActive {
+		y.kind(sc.Kind, sc.Application).createdActive += n
+	}
 	var ks *kindState
 	var last Scope
 	for _, s := range seen {
-		if !s.Existing.CreatedNow {
-			if ks == nil || s.Kind != last.Kind || s.Application != last.Application {
-				last = Scope{Kind: s.Kind, Application: s.Application}
-				ks = y.kind(s.Kind, s.Application)
-			}
-			ks.seen.add(s.Existing.ID)
+		if s.Existing.CreatedNow {
+			continue
+		}
+		if ks == nil || s.Kind != last.Kind || s.Application != last.Application {
+			last = Scope{Kind: s.Kind, Application: s.Application}
+			ks = y.kind(s.Kind, s.Application)
+		}
+		// Distinct ids, active in the store (not at the source: a
+		// reactivation is no active record listed): see Sync.missing.
+		if !ks.seen.add(s.Existing.ID) && s.Existing.Active {
+			ks.activeSeen++
 		}
 	}
 	return nil
 }
 
-// write applies a page's writes and returns the records created per scope.
-func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope]int, error) {
+// write applies a page's writes and returns, per scope, the records
+// created and the change in how many of this run's creations are active.
+// The scopes' counts of active records change with them (counts.go).
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, createdActive map[Scope]int, err error) {
 	now := timeText(time.Now())
+	active := map[Scope]int{} // per scope, the change in active records
 	var people, changes []any
 	// The creations of the other scopes (SaaS users by application, the
 	// SaaS discovery kinds), in the order they first come.
@@ -86,6 +97,10 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope
 				sc := y.other(&others, &order, w.Kind, "")
 				others[sc] = append(others[sc], w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
 			}
+			// The transaction rolls back on any failure, ErrNotFresh included.
+			if w.Status == Active {
+				active[Scope{Kind: w.Kind, Application: w.Application}]++
+			}
 			continue
 		}
 		if upd == nil {
@@ -95,23 +110,34 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope
 		if st == nil {
 			var err error
 			if st, err = tx.PrepareContext(ctx, `UPDATE `+w.Kind.table()+` SET data = ?, data_hash = ?, updated_at = ? WHERE id = ?`); err != nil {
-				return nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
+				return nil, nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
 			}
 			upd[w.Kind] = st
 		}
 		if _, err := st.ExecContext(ctx, w.Data, DataHash([]byte(w.Data)), now, w.ID); err != nil {
-			return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 		if w.Status != "" {
 			// Only for a record this run created and the source listed
 			// again with another status (the run's end leaves it alone).
-			_, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ?`, w.Status, w.Status, now, w.ID)
+			// A row whose status really changed moves the count.
+			res, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ? AND status <> ?`,
+				w.Status, w.Status, now, w.ID, w.Status)
 			if err != nil {
-				return nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+				return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
+			} else if n > 0 {
+				d := 1
+				if w.Status != Active {
+					d = -1
+				}
+				active[Scope{Kind: w.Kind, Application: w.Application}] += d
 			}
 		}
 	}
-	created := map[Scope]int{}
+	created = map[Scope]int{}
 	create := func(sc Scope, r multiInsert, args []any) error {
 		if len(args) == 0 {
 			return nil
@@ -135,12 +161,12 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope
 		return nil
 	}
 	consts := []any{y.integration, y.runID, now}
-	err := create(Scope{Kind: Person}, multiInsert{
+	err = create(Scope{Kind: Person}, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
 		consts: consts, cols: 5, cache: y.stmts,
 	}, people)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, sc := range order {
 		r := multiInsert{
@@ -151,7 +177,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope
 			r.into, r.cols = `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`, 6
 		}
 		if err := create(sc, r, others[sc]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	_, err = multiInsert{
@@ -159,9 +185,16 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (map[Scope
 		consts: consts, cols: 6, cache: y.stmts,
 	}.insert(ctx, tx, changes)
 	if err != nil {
-		return nil, fmt.Errorf("store: change history: %w", err)
+		return nil, nil, fmt.Errorf("store: change history: %w", err)
 	}
-	return created, nil
+	createdActive = map[Scope]int{}
+	for sc, n := range active {
+		if err := addActive(ctx, tx, y.integration, sc.Kind, sc.Application, n); err != nil {
+			return nil, nil, err
+		}
+		createdActive[sc] += n
+	}
+	return created, createdActive, nil
 }
 
 // other is the scope of a creation that is not a person's, noted in order

@@ -15,7 +15,8 @@ var users = flag.Int("users", 100_000, "users the benchmarks sync")
 
 // BenchmarkSync runs the bench's syncs (rig.Scenarios) in-process, the
 // way run-now does, against a loopback vendorsim with pages of 1,000;
-// each timed sync follows the earlier scenarios on a fresh store:
+// each timed sync follows the earlier scenarios on a fresh store (the last,
+// rig.AfterChurn, a no-change resync with 1% of the store inactive):
 //
 //	go test -run '^$' -bench Sync -benchtime 1x ./bench/rig [-args -users 1000000]
 //	go test -run '^$' -bench Sync/nochange -benchtime 1x -cpuprofile cpu.out ./bench/rig
@@ -28,7 +29,8 @@ func BenchmarkSync(b *testing.B) {
 	}
 	defer sim.Close()
 	ctx := context.Background()
-	for i, sc := range rig.Scenarios {
+	scenarios := append(rig.Scenarios[:len(rig.Scenarios):len(rig.Scenarios)], rig.AfterChurn)
+	for i, sc := range scenarios {
 		b.Run(sc.Key, func(b *testing.B) {
 			var allocs, bytes, fetched int64
 			b.StopTimer()
@@ -37,7 +39,7 @@ func BenchmarkSync(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, prev := range rig.Scenarios[:i+1] {
+				for _, prev := range scenarios[:i+1] {
 					sim.Set(func(c *vendorsim.Config) { prev.Set(c) })
 					timed := prev.Name == sc.Name
 					if timed {

@@ -214,3 +214,12 @@ var Scenarios = []Scenario{
 			Unchanged: n.Listed - n.Added - n.Changed}
 	}},
 }
+
+// AfterChurn is a no-change resync that follows the churn: the store holds
+// the 1% the churn removed, now inactive, and the source lists everyone
+// else unchanged. BenchmarkSync runs it after Scenarios (bench/compare
+// does not: the peer has no such case in its table).
+var AfterChurn = Scenario{"afterchurn", "no-change resync, 1% of the store inactive", Scenarios[2].Set,
+	func(n vendorsim.Census, c store.Counts) bool {
+		return c == store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
+	}}

@@ -22,14 +22,22 @@ type Rec struct {
 	Inactive    bool              // inactive at the source
 }
 
-// Open opens a store in a fresh folder, closed when t ends.
+// Open opens a store in a fresh folder, closed when t ends (after checking
+// its kept counts of active records against the records).
 func Open(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		// Whatever the runs did, the store's counts of active records
+		// still match the records.
+		if err := st.CheckActiveCounts(context.Background()); err != nil {
+			t.Error(err)
+		}
+		st.Close()
+	})
 	return st
 }
 
