@@ -32,7 +32,7 @@ func mib(b int64) string {
 	if b == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
 }
 
 func storeRatio(r row) float64 { return float64(r.agent.StoreBytes) / float64(r.peer.StoreBytes) }
@@ -119,7 +119,7 @@ func (res *results) targets() string {
 		"1% churn resync":  {name: "1% churn resync: agent/floor ≤ 2.0", bar: 2.0, format: x},
 	}
 	cpu := &target{name: "agent CPU ≤ peer CPU, every sync (the highest agent CPU/peer CPU of a run)", bar: 1.0, format: x}
-	rss := &target{name: "agent peak RSS ≤ 64 MB (the highest of a run, every N)", bar: 64, format: func(v float64) string { return fmt.Sprintf("%.0f MB", v) }}
+	rss := &target{name: "agent peak RSS ≤ 64 MB (10⁶ bytes; the highest of a run, every N)", bar: 64, format: func(v float64) string { return fmt.Sprintf("%.1f MB", v) }}
 	flat := &target{name: fmt.Sprintf("agent peak RSS flat from %d to %d users (×1.5 at most)", low, top), bar: 1.5, format: x}
 	size := &target{name: "agent store ≤ 1.5× the peer's (the highest ratio of a run)", bar: 1.5, format: x}
 	for run := 1; run <= runs; run++ {
@@ -143,7 +143,7 @@ func (res *results) targets() string {
 			maxCPU, maxSize = max(maxCPU, ratio(r.agent.CPU, r.peer.CPU)), max(maxSize, storeRatio(r))
 		}
 		cpu.values, size.values = append(cpu.values, maxCPU), append(size.values, maxSize)
-		rss.values = append(rss.values, float64(peakAll)/(1<<20))
+		rss.values = append(rss.values, float64(peakAll)/1e6)
 		if peakLow > 0 {
 			flat.values = append(flat.values, float64(peakTop)/float64(peakLow))
 		}
