@@ -54,7 +54,7 @@ func BenchmarkSync(b *testing.B) {
 						b.StopTimer()
 						allocs, bytes, fetched = allocs+r.Allocs, bytes+r.AllocBytes, fetched+int64(r.Counts.Fetched)
 					}
-					if err != nil || !prev.Check(sim.Config().Census(), r.Counts) {
+					if err != nil || !prev.Check(sim.Config(), false, r.Counts) {
 						b.Fatalf("%s: %v %s %s %+v", prev.Name, err, r.Outcome, r.Error, r.Counts)
 					}
 				}

@@ -102,8 +102,9 @@ func credentialOptions(c *config.Config) credentials.Options {
 // Result is one measured sync.
 type Result struct {
 	Wall       time.Duration
-	MaxRSS     int64 // bytes, peak resident set of the process (0 in-process)
-	Allocs     int64 // heap objects allocated (in-process runs only)
+	CPU        time.Duration // user + system time of the process, from its rusage (0 in-process)
+	MaxRSS     int64         // bytes, peak resident set of the process (0 in-process)
+	Allocs     int64         // heap objects allocated (in-process runs only)
 	AllocBytes int64
 	StoreBytes int64 // the database with its WAL, after the run
 	Counts     store.Counts
@@ -127,14 +128,15 @@ func (a *Agent) RunBinary(ctx context.Context, bin string) (Result, error) {
 }
 
 // Measure runs `bin --config CONFIG args...` and measures it from outside:
-// wall time and peak RSS.
+// wall time, CPU time and peak RSS.
 func (a *Agent) Measure(ctx context.Context, bin string, args ...string) (r Result, stdout, stderr string, err error) {
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--config", a.Config}, args...)...)
 	cmd.Env = append(os.Environ(), PassphraseEnv+"="+passphrase)
 	return measured(cmd)
 }
 
-// measured runs cmd and measures it from outside: wall time and peak RSS.
+// measured runs cmd and measures it from outside: wall time, CPU time
+// (user + system) and peak RSS.
 func measured(cmd *exec.Cmd) (r Result, stdout, stderr string, err error) {
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -143,6 +145,7 @@ func measured(cmd *exec.Cmd) (r Result, stdout, stderr string, err error) {
 	r.Wall = time.Since(start)
 	if cmd.ProcessState != nil {
 		r.MaxRSS = maxRSS(cmd.ProcessState)
+		r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	return r, out.String(), errb.String(), err
 }
@@ -189,28 +192,56 @@ func FilesSize(db string) int64 {
 // Scenario is one sync of the bench: the simulator's generation for it,
 // and the counts a correct sync reports.
 type Scenario struct {
-	Key   string // a short name: first, nochange, churn
-	Name  string
-	Set   func(*vendorsim.Config)
-	Check func(n vendorsim.Census, c store.Counts) bool
+	Key  string // a short name: first, nochange, churn
+	Name string
+	Set  func(*vendorsim.Config)
+	// Want is what a correct sync of the configured simulator reports,
+	// by the agent, or by the peer (which has no active rule: it stores
+	// every listed user as active, so it deactivates every removed one).
+	Want func(c vendorsim.Config, peer bool) store.Counts
 }
 
+// Check reports whether counts are what a correct sync reports.
+func (s Scenario) Check(c vendorsim.Config, peer bool, counts store.Counts) bool {
+	return counts == s.Want(c, peer)
+}
+
+// onePercentInactive is the source of every scenario (issue 15: "no-change
+// ≤ 1.25× floor, with 1% of the store inactive"): generation 1 lists the
+// users of generation 0, 1% of them with status "inactive", which the
+// agent's active rule (status, inactive_values = ["inactive"]) stores as
+// inactive from the first sync on.
+var onePercentInactive = vendorsim.Churn{Inactive: 1}
+
 // Scenarios are the bench's three syncs, in order, on one store: a first
-// sync (all creates), a no-change resync, a resync with 1% changed, 1%
-// removed and 1% added.
+// sync (all creates, 1% of them inactive), a no-change resync (of a store
+// with 1% inactive), a resync with 1% changed, 1% removed and 1% added (1%
+// of the added inactive too).
 var Scenarios = []Scenario{
-	{"first", "first sync", func(c *vendorsim.Config) { c.Generation, c.Churn = 0, vendorsim.Churn{} },
-		func(n vendorsim.Census, c store.Counts) bool {
-			return c == store.Counts{Fetched: n.Listed, Created: n.Listed}
+	{"first", "first sync", func(c *vendorsim.Config) { c.Generation, c.Churn = 1, onePercentInactive },
+		func(c vendorsim.Config, _ bool) store.Counts {
+			n := c.Census()
+			return store.Counts{Fetched: n.Listed, Created: n.Listed}
 		}},
-	{"nochange", "no-change resync", func(c *vendorsim.Config) { c.Generation, c.Churn = 0, vendorsim.Churn{} },
-		func(n vendorsim.Census, c store.Counts) bool {
-			return c == store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
+	{"nochange", "no-change resync", func(c *vendorsim.Config) { c.Generation, c.Churn = 1, onePercentInactive },
+		func(c vendorsim.Config, _ bool) store.Counts {
+			n := c.Census()
+			return store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
 		}},
 	{"churn", "1% churn resync", func(c *vendorsim.Config) {
-		c.Generation, c.Churn = 1, vendorsim.Churn{Changed: 1, Removed: 1, Added: 1}
-	}, func(n vendorsim.Census, c store.Counts) bool {
-		return c == store.Counts{Fetched: n.Listed, Created: n.Added, Updated: n.Changed, Deactivated: n.Removed,
+		c.Generation, c.Churn = 1, vendorsim.Churn{Changed: 1, Removed: 1, Added: 1, Inactive: onePercentInactive.Inactive}
+	}, func(c vendorsim.Config, peer bool) store.Counts {
+		n := c.Census()
+		deactivated := n.Removed
+		if !peer {
+			// The agent stored the inactive ones inactive: removing them
+			// deactivates nobody. They are the inactive users of the
+			// generation without removals, less the listed inactive ones.
+			all := c
+			all.Churn.Removed = 0
+			deactivated -= all.Census().Inactive - n.Inactive
+		}
+		return store.Counts{Fetched: n.Listed, Created: n.Added, Updated: n.Changed, Deactivated: deactivated,
 			Unchanged: n.Listed - n.Added - n.Changed}
 	}},
 }
