@@ -251,6 +251,7 @@ var Scenarios = []Scenario{
 // else unchanged. BenchmarkSync runs it after Scenarios (bench/compare
 // does not: the peer has no such case in its table).
 var AfterChurn = Scenario{"afterchurn", "no-change resync, 1% of the store inactive", Scenarios[2].Set,
-	func(n vendorsim.Census, c store.Counts) bool {
-		return c == store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
+	func(c vendorsim.Config, _ bool) store.Counts {
+		n := c.Census()
+		return store.Counts{Fetched: n.Listed, Unchanged: n.Listed}
 	}}
