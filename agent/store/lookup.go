@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Lookup returns the stored state of the given keys of one kind, in the
@@ -32,27 +34,11 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	if err != nil {
 		return fail(err)
 	}
-	rows, err := y.conn.QueryContext(ctx, lookupSQL(kind, where), append([]any{y.runID, string(js)}, args...)...)
-	if err != nil {
+	var found sql.NullString
+	if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runID, string(js)}, args...)...).Scan(&found); err != nil {
 		return fail(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var packed int64
-		var e Existing
-		var hash sql.NullInt64
-		if err := rows.Scan(&packed, &e.ID, &hash); err != nil {
-			return fail(err)
-		}
-		i := packed >> 3
-		if i < 0 || i >= int64(len(out)) {
-			return fail(fmt.Errorf("key index %d out of range", i))
-		}
-		e.Found, e.Hash, e.HasHash = true, hash.Int64, hash.Valid
-		e.Active, e.Seen, e.CreatedNow = packed&1 != 0, packed&2 != 0, packed&4 != 0
-		out[i] = e
-	}
-	if err := rows.Err(); err != nil {
+	if err := parseLookup(found.String, out); err != nil {
 		return fail(err)
 	}
 	if y.dryRows > 0 {
@@ -64,15 +50,54 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 }
 
 // lookupSQL is Lookup's query: parameters run id, the keys as a JSON
-// array, then where's. The answer names each key by its index in the
-// array, with three flags in its low bits (SQLite's | and << bind alike:
-// parenthesized): three integer columns a record, as the pure-Go driver
-// pays per column. CROSS JOIN keeps the keys the outer loop (SQLite does
-// not reorder it): one index probe a key, whatever the planner guesses of
-// json_each; TestLookupPlan holds it to that.
+// array, then where's. The answer is one text of "packed,id,hash;" a
+// record found: packed is the key's index in the array with three flags in
+// its low bits (SQLite's | and << bind alike: parenthesized), and hash is
+// empty when the record has none. One row a page, because the pure-Go
+// driver's cost is per row and per column, and a page's lookups are
+// mostly unchanged records. CROSS JOIN keeps the keys the outer loop
+// (SQLite does not reorder it): one index probe a key, whatever the
+// planner guesses of json_each; TestLookupPlan holds it to that.
 func lookupSQL(kind Kind, where string) string {
-	return `SELECT (j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2), t.id, t.data_hash
+	return `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')
 		FROM json_each(?) j CROSS JOIN ` + kind.table() + ` t ON ` + where + ` AND t.key = j.value`
+}
+
+// parseLookup reads lookupSQL's answer into out, by key index.
+func parseLookup(s string, out []Existing) error {
+	for len(s) > 0 {
+		var rec string
+		var ok bool
+		rec, s, _ = strings.Cut(s, ";")
+		var f [3]string
+		f[0], rec, ok = strings.Cut(rec, ",")
+		if ok {
+			f[1], f[2], ok = strings.Cut(rec, ",")
+		}
+		if !ok {
+			return fmt.Errorf("lookup answer %q: want packed,id,hash", rec)
+		}
+		packed, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("lookup answer: %w", err)
+		}
+		i := packed >> 3
+		if i < 0 || i >= int64(len(out)) {
+			return fmt.Errorf("key index %d out of range", i)
+		}
+		e := Existing{Found: true, Active: packed&1 != 0, Seen: packed&2 != 0, CreatedNow: packed&4 != 0}
+		if e.ID, err = strconv.ParseInt(f[1], 10, 64); err != nil {
+			return fmt.Errorf("lookup answer: %w", err)
+		}
+		if f[2] != "" {
+			if e.Hash, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+				return fmt.Errorf("lookup answer: %w", err)
+			}
+			e.HasHash = true
+		}
+		out[i] = e
+	}
+	return nil
 }
 
 // LookupData returns the stored data of the given records: for the few
