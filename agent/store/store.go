@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite" // pure-Go driver: the Windows build needs no cgo
@@ -420,8 +421,8 @@ ALTER TABLE runs ADD COLUMN actor TEXT NOT NULL DEFAULT '';
 	// applications, invoices (spend) and contracts. The shape is people's
 	// (schema 6): an integer id, the key index, the mapped fields as
 	// canonical JSON in data (amounts as decimal text, never floats).
-	`
-CREATE TABLE applications (
+	forEachTable(`
+CREATE TABLE {table} (
 	id             INTEGER PRIMARY KEY,
 	integration    TEXT NOT NULL,
 	key            TEXT NOT NULL,
@@ -434,38 +435,8 @@ CREATE TABLE applications (
 	created_at     TEXT NOT NULL,
 	updated_at     TEXT
 );
-CREATE UNIQUE INDEX applications_by_key ON applications(integration, key);
-
-CREATE TABLE invoices (
-	id             INTEGER PRIMARY KEY,
-	integration    TEXT NOT NULL,
-	key            TEXT NOT NULL,
-	data           TEXT NOT NULL,
-	data_hash      INTEGER,
-	status         TEXT NOT NULL,
-	deactivated_at TEXT,
-	seen_until     TEXT,
-	created_run    TEXT,
-	created_at     TEXT NOT NULL,
-	updated_at     TEXT
-);
-CREATE UNIQUE INDEX invoices_by_key ON invoices(integration, key);
-
-CREATE TABLE contracts (
-	id             INTEGER PRIMARY KEY,
-	integration    TEXT NOT NULL,
-	key            TEXT NOT NULL,
-	data           TEXT NOT NULL,
-	data_hash      INTEGER,
-	status         TEXT NOT NULL,
-	deactivated_at TEXT,
-	seen_until     TEXT,
-	created_run    TEXT,
-	created_at     TEXT NOT NULL,
-	updated_at     TEXT
-);
-CREATE UNIQUE INDEX contracts_by_key ON contracts(integration, key);
-`,
+CREATE UNIQUE INDEX {table}_by_key ON {table}(integration, key);
+`, "applications", "invoices", "contracts"),
 	// 11 (issue 15): the number of active records of each scope
 	// (integration, kind, and for SaaS users the application), kept in the
 	// transaction of every write that changes a status, so that the end of
@@ -483,22 +454,24 @@ CREATE TABLE active_counts (
 	PRIMARY KEY (integration, kind, application)
 ) WITHOUT ROWID;
 INSERT INTO active_counts (integration, kind, application, active)
-	SELECT integration, 'person', '', count(*) FROM people WHERE status = 'active' GROUP BY integration;
-INSERT INTO active_counts (integration, kind, application, active)
 	SELECT integration, 'saas_user', application, count(*) FROM saas_users WHERE status = 'active' GROUP BY integration, application;
-INSERT INTO active_counts (integration, kind, application, active)
-	SELECT integration, 'application', '', count(*) FROM applications WHERE status = 'active' GROUP BY integration;
-INSERT INTO active_counts (integration, kind, application, active)
-	SELECT integration, 'invoice', '', count(*) FROM invoices WHERE status = 'active' GROUP BY integration;
-INSERT INTO active_counts (integration, kind, application, active)
-	SELECT integration, 'contract', '', count(*) FROM contracts WHERE status = 'active' GROUP BY integration;
-
-CREATE INDEX people_seen_inactive ON people(integration) WHERE status = 'inactive' AND seen_until IS NULL;
 CREATE INDEX saas_users_seen_inactive ON saas_users(integration, application) WHERE status = 'inactive' AND seen_until IS NULL;
-CREATE INDEX applications_seen_inactive ON applications(integration) WHERE status = 'inactive' AND seen_until IS NULL;
-CREATE INDEX invoices_seen_inactive ON invoices(integration) WHERE status = 'inactive' AND seen_until IS NULL;
-CREATE INDEX contracts_seen_inactive ON contracts(integration) WHERE status = 'inactive' AND seen_until IS NULL;
-`,
+` + forEachTable(`
+INSERT INTO active_counts (integration, kind, application, active)
+	SELECT integration, '{kind}', '', count(*) FROM {table} WHERE status = 'active' GROUP BY integration;
+CREATE INDEX {table}_seen_inactive ON {table}(integration) WHERE status = 'inactive' AND seen_until IS NULL;
+`, "people", "applications", "invoices", "contracts"),
+}
+
+// forEachTable repeats a migration's statements for each table, {table}
+// standing for the table and {kind} for its kind.
+func forEachTable(sql string, tables ...string) string {
+	kinds := map[string]Kind{"people": Person, "applications": Application, "invoices": Invoice, "contracts": Contract}
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString(strings.NewReplacer("{table}", t, "{kind}", string(kinds[t])).Replace(sql))
+	}
+	return b.String()
 }
 
 func (s *Store) migrate(ctx context.Context) error {
