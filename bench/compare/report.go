@@ -40,7 +40,7 @@ func storeRatio(r row) float64 { return float64(r.agent.StoreBytes) / float64(r.
 // markdown is the generated part of RESULTS.md.
 func (res *results) markdown(o options) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Measured %s at %s on %s. Load average (1, 5, 15 min) at the start: %s; at the end: %s (three other helpers share the machine).\n\n",
+	fmt.Fprintf(&b, "Measured %s at %s on %s. Load average (1, 5, 15 min) at the start: %s; at the end: %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), revision(o.root), machine(), res.loadStart, res.loadEnd)
 	fmt.Fprintf(&b, "Command: `go run ./bench/compare -users %s -page %d -repeat %d` (rate-limited run: %d users, pages of %d, %d requests/s).\n\n",
 		joinInts(o.users), o.page, o.repeat, o.rateUsers, o.ratePage, o.rate)
