@@ -138,11 +138,11 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 		}
-		data := e.data[k]
+		data, hash := e.data[k], e.hash[k]
 		if data == nil {
-			data = canonicalKeys(fields, nil, &r.keys)
+			data, hash = canonicalKeys(fields, nil, &r.keys), 0
 		}
-		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID, Hash: hash}
 		switch {
 		case !ex.Found && r.spec.Preference == UpdateOnly:
 			c.SkippedByPreference++
@@ -157,7 +157,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			// (store.Changes lists it); its first values are the record's,
 			// and every later change keeps the old value. A creation needs
 			// no seen mark either: the store knows this run made it.
-			writes = append(writes, w)
+			writes = appendWrite(writes, w, len(entries)-i)
 			c.Created++
 			exists[i] = true
 			continue
@@ -173,7 +173,7 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				w.Changes = changes
 			}
 			w.Changes = append(w.Changes, store.FieldChange{Field: "status", Old: store.StatusOf(ex.Active), New: w.Status})
-			writes = append(writes, w)
+			writes = appendWrite(writes, w, len(entries)-i)
 			c.Updated++
 		case !stale || oldData == string(data):
 			c.Unchanged++
@@ -185,13 +185,23 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 			w.Changes, w.Data = changes, string(data)
-			writes = append(writes, w)
+			writes = appendWrite(writes, w, len(entries)-i)
 			c.Updated++
 		}
 		exists[i] = true
 		seen = append(seen, store.Seen{Kind: kind, Application: app, Key: e.key, Existing: ex, Active: e.active})
 	}
 	return writes, seen, exists, nil
+}
+
+// appendWrite appends w, making room for the page's other writes the
+// first time (room: the entries left): a first sync writes every entry,
+// a resync few or none.
+func appendWrite(ws []store.Write, w store.Write, room int) []store.Write {
+	if ws == nil {
+		ws = make([]store.Write, 0, room)
+	}
+	return append(ws, w)
 }
 
 // carryOver copies the stored values of the failed targets of this kind.

@@ -27,7 +27,7 @@ DELETE FROM temp.dry;`
 // creation that meets one of this run's (without lookups) is ErrNotFresh.
 func (y *Sync) writeDry(ctx context.Context, tx *sql.Tx, writes []Write) error {
 	for _, w := range writes {
-		hash := DataHash([]byte(w.Data))
+		hash := w.hash()
 		var err error
 		switch {
 		case w.Create:

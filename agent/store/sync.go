@@ -69,10 +69,10 @@ type Existing struct {
 // DataHash is the 64-bit FNV-1a hash of a record's canonical data. Equal
 // hashes are taken as equal data: a collision would only hide one update,
 // with a chance of 2^-64 per changed record.
-func DataHash(data []byte) int64 {
+func DataHash[T ~string | ~[]byte](data T) int64 {
 	h := uint64(14695981039346656037)
-	for _, c := range data {
-		h ^= uint64(c)
+	for i := 0; i < len(data); i++ {
+		h ^= uint64(data[i])
 		h *= 1099511628211
 	}
 	return int64(h)
@@ -92,6 +92,7 @@ type Write struct {
 	Key         string
 	ID          int64  // the stored record's, for an update
 	Data        string // canonical JSON of the mapped fields
+	Hash        int64  // DataHash(Data) when the caller has it; 0: the store computes it
 	Create      bool
 	Status      string // for a creation; for an update, a status to set ("" keeps it)
 	Changes     []FieldChange

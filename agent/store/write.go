@@ -89,13 +89,13 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 			// becomes; if it fails, FinishRun marks its creations unseen.
 			switch w.Kind {
 			case Person:
-				people = append(people, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+				people = append(people, w.Key, w.Data, w.hash(), w.Status, deact)
 			case SaaSUser:
 				sc := y.other(&others, &order, w.Kind, w.Application)
-				others[sc] = append(others[sc], w.Application, w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+				others[sc] = append(others[sc], w.Application, w.Key, w.Data, w.hash(), w.Status, deact)
 			default:
 				sc := y.other(&others, &order, w.Kind, "")
-				others[sc] = append(others[sc], w.Key, w.Data, DataHash([]byte(w.Data)), w.Status, deact)
+				others[sc] = append(others[sc], w.Key, w.Data, w.hash(), w.Status, deact)
 			}
 			// The transaction rolls back on any failure, ErrNotFresh included.
 			if w.Status == Active {
@@ -114,7 +114,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 			}
 			upd[w.Kind] = st
 		}
-		if _, err := st.ExecContext(ctx, w.Data, DataHash([]byte(w.Data)), now, w.ID); err != nil {
+		if _, err := st.ExecContext(ctx, w.Data, w.hash(), now, w.ID); err != nil {
 			return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 		if w.Status != "" {
@@ -209,6 +209,14 @@ func (y *Sync) other(m *map[Scope][]any, order *[]Scope, kind Kind, application 
 		(*m)[sc] = nil
 	}
 	return sc
+}
+
+// hash is the Write's DataHash, computed when the caller left it out.
+func (w *Write) hash() int64 {
+	if w.Hash != 0 {
+		return w.Hash
+	}
+	return DataHash(w.Data)
 }
 
 func nullable(s string) any {

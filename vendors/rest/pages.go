@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,8 +59,7 @@ func (g *getter) get(ctx context.Context, u string) (*http.Response, []byte, err
 }
 
 func readAll(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
-	return io.ReadAll(resp.Body) // in memory already: package web read it
+	return web.ReadAll(resp) // in memory already: package web read it
 }
 
 // pager walks the pages of one fetch.

@@ -223,7 +223,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			t.observe(resp.Header)
 			if !Retryable(resp.StatusCode) {
-				resp.Body = io.NopCloser(bytes.NewReader(body))
+				resp.Body = &Body{Reader: bytes.NewReader(body), b: body}
 				resp.ContentLength = int64(len(body))
 				return resp, nil
 			}
@@ -288,22 +288,55 @@ func (t *Transport) once(req *http.Request, attempt int) (*http.Response, []byte
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readCapped(resp.Body, t.o.MaxResponseBytes)
+	body, err := readCapped(resp.Body, resp.ContentLength, t.o.MaxResponseBytes)
 	if err != nil {
 		return nil, nil, err
 	}
 	return resp, body, nil
 }
 
-// readCapped reads all of r, failing with ErrTooLarge past max bytes.
-func readCapped(r io.Reader, max int64) ([]byte, error) {
-	if max <= 0 {
-		return io.ReadAll(r)
+// Body is the body of a response the Transport returns: read already,
+// whole, and readable again. Bytes gives it without a copy.
+type Body struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Bytes is the whole body; the caller must not change it.
+func (b *Body) Bytes() []byte { return b.b }
+
+// Close does nothing: the body is in memory.
+func (b *Body) Close() error { return nil }
+
+// ReadAll reads a response's body: without a copy when the Transport read
+// it already (Body).
+func ReadAll(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if b, ok := resp.Body.(*Body); ok {
+		return b.Bytes(), nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	return io.ReadAll(resp.Body)
+}
+
+// readCapped reads all of r, failing with ErrTooLarge past max bytes. A
+// body that says its length (the response's Content-Length) is read into
+// a buffer of that size at once (io.ReadAll grows its buffer by copying:
+// twice a page's size in all).
+func readCapped(r io.Reader, length, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = 1<<63 - 2
+	}
+	var buf bytes.Buffer
+	if length > 0 && length <= max {
+		// At most 8 MiB up front: a server that announces more than it
+		// sends does not get to size our memory.
+		buf.Grow(int(min(length, 8<<20)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("%w: more than %d MiB (http.max_response_mb)", ErrTooLarge, max>>20)
 	}
