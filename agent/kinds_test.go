@@ -498,3 +498,36 @@ func TestRosterBeforeTheCatalogue(t *testing.T) {
 		t.Errorf("u2's history: exit %d: %s%s", code, out, errs)
 	}
 }
+
+// The SSO renames an application: the roster's accounts follow it to the
+// new name, with the move in the history, instead of being deactivated
+// under the old name and created again under the new one.
+func TestRosterFollowsACatalogueRename(t *testing.T) {
+	s := newKindsSite(t, rosterConfig)
+	s.file("apps.jsonl", appLines...)
+	s.file("usage.jsonl")
+	s.file("roster.jsonl", rosterLines...)
+	s.run("sso-apps")
+	s.run("sso-roster")
+	wantStatus(t, s.records("sso-roster", store.SaaSUser), map[string]string{"Slack/u1": store.Active, "Slack/u2": store.Active})
+
+	renamed := append([]string{strings.Replace(appLines[0], `"ssoAppName": "Slack"`, `"ssoAppName": "Slack Enterprise Grid"`, 1)}, appLines[1:]...)
+	s.file("apps.jsonl", renamed...)
+	if rep := s.run("sso-apps"); rep.Counts.Updated != 1 {
+		t.Fatalf("catalogue rename: %+v", rep.Counts)
+	}
+	rep := s.run("sso-roster")
+	wantCounts(t, "saas users after the rename", *rep.SaaSCounts, store.Counts{Fetched: 4, Unchanged: 4})
+	saas := s.records("sso-roster", store.SaaSUser)
+	wantStatus(t, saas, map[string]string{"Slack Enterprise Grid/u1": store.Active, "Slack Enterprise Grid/u2": store.Active, "Slack/u1": "", "inst-other/u1": store.Active})
+	if len(saas) != 4 {
+		t.Errorf("%d SaaS users, want 4: %v", len(saas), saas)
+	}
+	code, out, errs := cli(s.cfg, "changes", "--integration", "sso-roster", "--key", "u2", "--json")
+	if code != exitOK || !strings.Contains(out, `"old":"Slack"`) || !strings.Contains(out, `"new":"Slack Enterprise Grid"`) {
+		t.Errorf("u2's history: exit %d: %s%s", code, out, errs)
+	}
+	// An id the catalogue does not know stays as it is, run after run.
+	rep = s.run("sso-roster")
+	wantCounts(t, "saas users, rerun", *rep.SaaSCounts, store.Counts{Fetched: 4, Unchanged: 4})
+}

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/agentsync/agent/agent/store"
@@ -363,23 +365,45 @@ func (r *run) loadCatalogue(ctx context.Context) error {
 	if r.opt.DryRun {
 		return nil
 	}
-	// Accounts stored under an instance id the catalogue did not know then
-	// (the roster ran before the catalogue) move to the name it now gives.
+	// Accounts stored under a name the catalogue no longer gives move to
+	// the one it gives now, instead of being deactivated and created
+	// again: an instance id it did not know then (the roster ran before
+	// the catalogue), or the application's old name (the SSO renamed it).
 	apps, err := r.sync.SaaSApplications(ctx)
 	if err != nil {
 		return err
 	}
+	names := make(map[string]bool, len(cat))
+	for _, name := range cat {
+		names[name] = true
+	}
+	moves := map[string]string{}
+	var orphans []string
 	for _, app := range apps {
-		name, ok := cat[app]
-		if !ok || name == app {
-			continue
+		switch name, ok := cat[app]; {
+		case ok && name != app:
+			moves[app] = name
+		case !ok && !names[app]:
+			orphans = append(orphans, app)
 		}
-		n, err := r.sync.RenameApplication(ctx, app, name)
+	}
+	renamed, err := r.st.RenamedApplications(ctx, orphans)
+	if err != nil {
+		return err
+	}
+	for old, key := range renamed {
+		if name, ok := cat[key]; ok && name != old {
+			moves[old] = name
+		}
+	}
+	for _, from := range slices.Sorted(maps.Keys(moves)) {
+		to := moves[from]
+		n, err := r.sync.RenameApplication(ctx, from, to)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
-			r.log.Info("SaaS users moved to the application's catalogue name", "instance_id", app, "application", name, "users", n)
+			r.log.Info("SaaS users moved to the application's catalogue name", "from", from, "application", to, "users", n)
 		}
 	}
 	return nil

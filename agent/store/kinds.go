@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -119,4 +120,23 @@ func (y *Sync) RenameApplication(ctx context.Context, from, to string) (int, err
 		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
 	}
 	return int(n), nil
+}
+
+// RenamedApplications maps each of names that a catalogue application was
+// once called (its history has a change of field name from it) to that
+// application's key, the latest rename winning: where a name went.
+func (s *Store) RenamedApplications(ctx context.Context, names []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range names {
+		var key string
+		err := s.db.QueryRowContext(ctx, `SELECT key FROM changes INDEXED BY changes_application_renames
+			WHERE kind = 'application' AND field = 'name' AND old = ? ORDER BY id DESC LIMIT 1`, name).Scan(&key)
+		switch {
+		case err == nil:
+			out[name] = key
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("store: renames of application %q: %w", name, err)
+		}
+	}
+	return out, nil
 }

@@ -461,6 +461,13 @@ INSERT INTO active_counts (integration, kind, application, active)
 	SELECT integration, '{kind}', '', count(*) FROM {table} WHERE status = 'active' GROUP BY integration;
 CREATE INDEX {table}_seen_inactive ON {table}(integration) WHERE status = 'inactive' AND seen_until IS NULL;
 `, "people", "applications", "invoices", "contracts"),
+	// 12 (rosters across applications): the catalogue's renames, found by
+	// the old name, so that a roster's accounts follow their application
+	// to its new name (Store.RenamedApplications). Only those history
+	// rows are in it.
+	`
+CREATE INDEX changes_application_renames ON changes(old) WHERE kind = 'application' AND field = 'name';
+`,
 }
 
 // forEachTable repeats a migration's statements for each table, {table}
