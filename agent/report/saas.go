@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/internal/amount"
 )
 
 // IdleDays are the no-activity windows of the report, in days.
@@ -83,7 +84,7 @@ type app struct {
 	names      []string // every spelling
 	seats      int64
 	hasSeats   bool
-	spend      map[string]decimal
+	spend      map[string]*amount.Sum
 	nextEndDay string
 }
 
@@ -102,7 +103,7 @@ func BuildSaaS(ctx context.Context, st *store.Store, asOf time.Time) (*SaaS, err
 		key := strings.ToLower(name)
 		a := apps[key]
 		if a == nil {
-			a = &app{spend: map[string]decimal{}}
+			a = &app{spend: map[string]*amount.Sum{}}
 			apps[key] = a
 		}
 		a.names = append(a.names, name)
@@ -154,15 +155,18 @@ func BuildSaaS(ctx context.Context, st *store.Store, asOf time.Time) (*SaaS, err
 		if a == nil || !l.InWindow {
 			continue
 		}
-		d, err := parseDecimal(l.Amount)
-		if err != nil {
+		cur := strings.ToUpper(strings.TrimSpace(l.Currency))
+		sum := a.spend[cur]
+		if sum == nil {
+			sum = &amount.Sum{}
+		}
+		if err := sum.Add(l.Amount); err != nil {
 			if badAmounts++; badAmounts <= 3 {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("invoice %s of %s left out of spend: amount %v", l.Key, l.Integration, err))
 			}
 			continue
 		}
-		cur := strings.ToUpper(strings.TrimSpace(l.Currency))
-		a.spend[cur] = a.spend[cur].add(d)
+		a.spend[cur] = sum
 	}
 	if badAmounts > 3 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d more invoices left out of spend: amount not a decimal", badAmounts-3))

@@ -3,7 +3,7 @@
 // digits; no thousands separator, no exponent (12345.60). Other ways of
 // writing an amount are a locale's: "de" 1.234,56, "en" 1,234.56, "fr"
 // 1 234,56, "ch" 1'234.56. An amount is never a float: it stays decimal
-// text, and sums are exact (Rat).
+// text, and sums are exact (Sum).
 package amount
 
 import (
@@ -146,11 +146,32 @@ func digits(s string) bool {
 	return true
 }
 
-// Rat reads a canonical amount (Parse's output) as an exact rational, for
-// sums; ok is false for anything else.
-func Rat(canonical string) (*big.Rat, bool) {
-	if _, ok := locales[""].parse(canonical); !ok {
-		return nil, false
-	}
-	return new(big.Rat).SetString(canonical)
+// Sum adds amounts exactly. Its text has as many decimals as the most
+// precise amount it added (12345.60 + 10 = 12355.60; 10.5 + 1.25 = 11.75).
+// The zero Sum is 0.
+type Sum struct {
+	r     big.Rat
+	scale int
 }
+
+// Add adds a canonical amount (Parse's output); anything else is an error
+// that quotes it, and the sum is unchanged.
+func (s *Sum) Add(canonical string) error {
+	c := strings.TrimSpace(canonical)
+	if _, ok := locales[""].parse(c); !ok {
+		return fmt.Errorf("%q is not a decimal amount (want digits and a period, such as 12345.60)", canonical)
+	}
+	r, ok := new(big.Rat).SetString(c)
+	if !ok {
+		return fmt.Errorf("%q is not a decimal amount", canonical)
+	}
+	if _, frac, found := strings.Cut(c, "."); found {
+		s.scale = max(s.scale, len(frac))
+	}
+	s.r.Add(&s.r, r)
+	return nil
+}
+
+// String is the sum with its decimals: exact, since no amount it added
+// had more.
+func (s *Sum) String() string { return s.r.FloatString(s.scale) }
