@@ -37,6 +37,11 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // ErrNoRecord is Deactivate's answer for a key the integration does not hold.
 var ErrNoRecord = errors.New("no such record")
 
+// ErrNotDeactivated is Deactivate's answer for a kind that is never
+// deactivated on request: invoices (additive) and contracts (their end
+// date ends them).
+var ErrNotDeactivated = errors.New("records of this kind are not deactivated on request")
+
 // Check maps every record as Push would and returns a *RecordError for the
 // first one it cannot take whole: no identity after mapping, or a target
 // whose expression fails. A run keeps the stored value of such a field; a
@@ -84,15 +89,21 @@ func Push(ctx context.Context, st *store.Store, spec Spec, records []vendors.Rec
 // users+saas_users mode its SaaS user of the application, as one run
 // (trigger "push"): a status change in the history, queued for the
 // destinations. It needs deactivate = true (the caller checks);
-// ErrNoRecord when the integration holds no person with that key. A
-// record already inactive is left as it is (a run with no change).
+// ErrNoRecord when the integration holds no record of its mode's kind
+// with that key; ErrNotDeactivated for invoices and contracts. A record
+// already inactive is left as it is (a run with no change).
 func Deactivate(ctx context.Context, st *store.Store, spec Spec, key string, opt PushOptions) (Report, error) {
-	found, err := st.RecordsByKey(ctx, spec.Integration, store.Person, "", []string{key})
+	kind := rulesOf(spec.Mode).kind
+	if kind == store.Invoice || kind == store.Contract {
+		err := fmt.Errorf("%s: %s %q: %w", spec.Integration, kind, key, ErrNotDeactivated)
+		return Report{Integration: spec.Integration, Trigger: TriggerPush, Outcome: store.OutcomeSkipped, Error: err.Error()}, err
+	}
+	found, err := st.RecordsByKey(ctx, spec.Integration, kind, "", []string{key})
 	if err != nil {
 		return Report{Integration: spec.Integration, Trigger: TriggerPush, Outcome: store.OutcomeFailed, Error: err.Error()}, err
 	}
 	if _, ok := found[key]; !ok {
-		err := fmt.Errorf("%s: person %q: %w", spec.Integration, key, ErrNoRecord)
+		err := fmt.Errorf("%s: %s %q: %w", spec.Integration, kind, key, ErrNoRecord)
 		return Report{Integration: spec.Integration, Trigger: TriggerPush, Outcome: store.OutcomeSkipped, Error: err.Error()}, err
 	}
 	return push(ctx, st, spec, opt, func(ctx context.Context, r *run) error {

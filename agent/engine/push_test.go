@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/agentsync/agent/agent/store"
+	"github.com/agentsync/agent/mapping"
 	"github.com/agentsync/agent/vendors"
 )
 
@@ -135,5 +136,56 @@ func TestDeactivate(t *testing.T) {
 	hist, _ := st.History(ctx, store.ChangeQuery{Integration: "acme", Key: "user2@example.com", Limit: 1})
 	if len(hist) != 1 || hist[0].Field != "status" || hist[0].Event != "offboard" {
 		t.Fatalf("history %+v", hist)
+	}
+}
+
+// Pushes of the SaaS discovery kinds: applications are created, left
+// alone when missing, deactivated on request and reactivated when pushed
+// again; invoices are created and never deactivated, not even on request.
+func TestPushDiscoveryKinds(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	compile := func(m map[string]string) *mapping.Mapping {
+		c, err := mapping.Compile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	apps := Spec{Integration: "sso", Mode: ModeApplications, Preference: CreateUpdate, Deactivate: true, MaxDeactivatePercent: 20,
+		Mapping: compile(map[string]string{"application.name": "name", "application.instance_id": "id"})}
+	app := func(id, name string) vendors.Record { return vendors.Record{"id": id, "name": name} }
+	rep, err := Push(ctx, st, apps, []vendors.Record{app("i1", "Slack"), app("i2", "Zoom")}, PushOptions{})
+	if err != nil || rep.Counts != (store.Counts{Fetched: 2, Created: 2}) {
+		t.Fatalf("push applications: %v %+v", err, rep.Counts)
+	}
+	if rep, err = Push(ctx, st, apps, []vendors.Record{app("i1", "Slack")}, PushOptions{}); err != nil || rep.Counts != (store.Counts{Fetched: 1, Unchanged: 1}) {
+		t.Fatalf("push one: %v %+v", err, rep.Counts)
+	}
+	if rep, err = Deactivate(ctx, st, apps, "i2", PushOptions{}); err != nil || rep.Counts.Deactivated != 1 {
+		t.Fatalf("deactivate an application: %v %+v", err, rep.Counts)
+	}
+	if _, err := Deactivate(ctx, st, apps, "nope", PushOptions{}); !errors.Is(err, ErrNoRecord) {
+		t.Fatalf("deactivate a missing application: %v", err)
+	}
+	if rep, err = Push(ctx, st, apps, []vendors.Record{app("i2", "Zoom")}, PushOptions{}); err != nil || rep.Counts.Reactivated != 1 {
+		t.Fatalf("push it again: %v %+v", err, rep.Counts)
+	}
+
+	spend := Spec{Integration: "ap", Mode: ModeSpend, Preference: CreateUpdate, Deactivate: true, MaxDeactivatePercent: 20,
+		Mapping: compile(map[string]string{"invoice.invoice_id": "id", "invoice.amount": "amount | amount(\"de\")"})}
+	inv := func(id, amt string) vendors.Record { return vendors.Record{"id": id, "amount": amt} }
+	if rep, err = Push(ctx, st, spend, []vendors.Record{inv("R-1", "1.234,56"), inv("R-2", "7")}, PushOptions{}); err != nil || rep.Counts != (store.Counts{Fetched: 2, Created: 2}) {
+		t.Fatalf("push invoices: %v %+v", err, rep.Counts)
+	}
+	if recs, _ := st.RecordsByKey(ctx, "ap", store.Invoice, "", []string{"R-1"}); recs["R-1"].Fields["amount"] != "1234.56" {
+		t.Errorf("R-1: %+v", recs["R-1"])
+	}
+	if _, err := Deactivate(ctx, st, spend, "R-1", PushOptions{}); !errors.Is(err, ErrNotDeactivated) {
+		t.Fatalf("deactivate an invoice: %v", err)
+	}
+	recs, err := st.RecordsByKey(ctx, "ap", store.Invoice, "", []string{"R-1", "R-2"})
+	if err != nil || recs["R-1"].Status != store.Active || recs["R-2"].Status != store.Active {
+		t.Fatalf("invoices after the refused delete: %v %+v", err, recs)
 	}
 }

@@ -43,8 +43,9 @@ const peopleSchema = `{
   "unevaluatedProperties": false
 }`
 
-// configText is a config with two ingest integrations ("people", which
-// deactivates; "keep", which does not) and a file one.
+// configText is a config with three ingest integrations ("people", which
+// deactivates; "keep", which does not; "ap", invoices, which are never
+// deactivated) and a file one.
 const configText = `[agent]
 data_dir = "data"
 log_level = "error"
@@ -84,6 +85,17 @@ credential = "ingest-key"
 schema = "people"
   [integration.mapping]
   "user.email" = "email"
+
+[[integration]]
+name = "ap"
+vendor = "ingest"
+credential = "ingest-key"
+schema = "people"
+mode = "spend"
+deactivate = true
+  [integration.mapping]
+  "invoice.invoice_id" = "email"
+  "invoice.amount" = "amount"
 
 [[integration]]
 name = "export"
@@ -285,6 +297,7 @@ func TestStatusCodes(t *testing.T) {
 		{"actor too long", "POST", "/ingest/people?actor=" + strings.Repeat("a", 1001), "application/json", ingestKey, rec(1), 400, "actor is longer than 1000"},
 		{"schema", "POST", "/ingest/people", "application/json", ingestKey, `{"email": "a@b.c"}`, 422, "missing property 'name'"},
 		{"deactivate off", "DELETE", "/ingest/keep/user1@example.com", "", ingestKey, "", 409, "deactivate = false"},
+		{"invoices are kept", "DELETE", "/ingest/ap/INV-1", "", ingestKey, "", 409, "an invoice is never deactivated"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -304,6 +304,9 @@ func (h *handler) remove(q *request) {
 	case errors.Is(err, engine.ErrNoRecord):
 		writeError(q.w, http.StatusNotFound, fmt.Sprintf("integration %s has no record with that key", q.in.Name))
 		return
+	case errors.Is(err, engine.ErrNotDeactivated):
+		writeError(q.w, http.StatusConflict, fmt.Sprintf("integration %s (mode %s) does not deactivate on request: an invoice is never deactivated, and a contract ends by its end date", q.in.Name, q.in.Mode))
+		return
 	case err != nil:
 		h.failed(q, rep, err)
 		return
