@@ -184,6 +184,19 @@ func (a *app) sendEmails(ctx context.Context, cfg *config.Config, st *store.Stor
 	}
 }
 
+// countedNoun names what a report's Counts count.
+func countedNoun(k store.Kind) string {
+	switch k {
+	case store.Application:
+		return "applications"
+	case store.Invoice:
+		return "invoices"
+	case store.Contract:
+		return "contracts"
+	}
+	return "people"
+}
+
 // summary is the one human line per integration.
 func summary(rep engine.Report) string {
 	var b strings.Builder
@@ -196,7 +209,7 @@ func summary(rep engine.Report) string {
 	}
 	c := rep.Counts
 	if c != (store.Counts{}) || rep.Outcome == store.OutcomeSuccess {
-		fmt.Fprintf(&b, "; people: %s", countsText(c))
+		fmt.Fprintf(&b, "; %s: %s", countedNoun(rep.Kind), countsText(c))
 		if rep.SaaSCounts != nil {
 			fmt.Fprintf(&b, "; saas users: %s", countsText(*rep.SaaSCounts))
 		}

@@ -328,6 +328,13 @@ func TestSpend(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "\n  invalid: "+wantInvalid[0]+"\n  invalid: "+wantInvalid[1]+"\n") {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
+	// The line says what it counted: invoices, not people.
+	if !strings.Contains(out, "; invoices: 4 fetched, 0 created, 0 updated, 2 unchanged") || strings.Contains(out, "people") {
+		t.Errorf("run-now's line does not count invoices:\n%s", out)
+	}
+	if rep.Kind != store.Invoice {
+		t.Errorf("report kind %q, want %q", rep.Kind, store.Invoice)
+	}
 
 	// Invoices are additive: dropped from the file, they stay active.
 	s.file("invoices.csv", "invoice_id,vendor,date,amount,currency", "INV-1,Slack,2024-01-31,12345.60,USD")

@@ -83,16 +83,19 @@ type Options struct {
 
 // Report is the run report of DESIGN.md; its JSON is the `--json` line.
 type Report struct {
-	Integration string        `json:"integration"`
-	RunID       string        `json:"run_id"`
-	Trigger     string        `json:"trigger"`
-	StartedAt   time.Time     `json:"started_at"`
-	FinishedAt  time.Time     `json:"finished_at"`
-	Outcome     string        `json:"outcome"`
-	Error       string        `json:"error"`
-	DryRun      bool          `json:"dry_run,omitempty"`
-	Counts      store.Counts  `json:"counts"`
-	SaaSCounts  *store.Counts `json:"saas_counts,omitempty"`
+	Integration string    `json:"integration"`
+	RunID       string    `json:"run_id"`
+	Trigger     string    `json:"trigger"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	Outcome     string    `json:"outcome"`
+	Error       string    `json:"error"`
+	DryRun      bool      `json:"dry_run,omitempty"`
+	// Kind is what Counts count when it is not people: "application",
+	// "invoice" or "contract" (the SaaS discovery modes).
+	Kind       store.Kind    `json:"kind,omitempty"`
+	Counts     store.Counts  `json:"counts"`
+	SaaSCounts *store.Counts `json:"saas_counts,omitempty"`
 	// Staged lists (the first of) the records a guarded run would have
 	// deactivated, so an admin can judge before lowering the guard.
 	Staged []string `json:"staged_deactivations,omitempty"`
@@ -121,6 +124,14 @@ var (
 
 	ErrGuard = errors.New("mass-deactivation guard")
 )
+
+// countedKind is Report.Kind for a mode.
+func countedKind(mode string) store.Kind {
+	if k := rulesOf(mode).kind; k != store.Person {
+		return k
+	}
+	return ""
+}
 
 // NewRunID returns a sortable, unique run id.
 func NewRunID(t time.Time) string {
@@ -151,6 +162,7 @@ func Run(ctx context.Context, st *store.Store, spec Spec, src Source, opt Option
 	if spec.Mode == ModeSaaSUsers {
 		rep.SaaSCounts = &store.Counts{}
 	}
+	rep.Kind = countedKind(spec.Mode)
 	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
 	r := &run{spec: spec, src: src, st: st, rep: &rep, log: log, opt: opt}
 	r.setup()

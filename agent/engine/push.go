@@ -139,6 +139,7 @@ func push(ctx context.Context, st *store.Store, spec Spec, opt PushOptions, appl
 	if spec.Mode == ModeSaaSUsers {
 		rep.SaaSCounts = &store.Counts{}
 	}
+	rep.Kind = countedKind(spec.Mode)
 	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
 	r := &run{spec: spec, st: st, rep: &rep, log: log, opt: Options{Trigger: TriggerPush, Logger: log}}
 	r.setup()

@@ -92,7 +92,7 @@ func New(version string, src Source, log *slog.Logger) *Metrics {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "run_duration_seconds",
 			Help: "How long runs took, from the start of the fetch to the recorded end, by integration and outcome.", Buckets: DurationBuckets},
 			[]string{"integration", "outcome"}),
-		records: byIntegration("records_total", "Records changed by successful runs, by integration, kind (person, saas_user) and operation (created, updated, deactivated, reactivated).",
+		records: byIntegration("records_total", "Records changed by successful runs, by integration, kind (person, saas_user, application, invoice, contract) and operation (created, updated, deactivated, reactivated).",
 			"kind", "operation"),
 		requests: byIntegration("vendor_requests_total", "HTTP requests to vendors (each attempt), by integration and host.", "host"),
 		retries:  byIntegration("vendor_retries_total", "HTTP requests to vendors that were retried (429, 5xx, connection errors), by integration and host.", "host"),
@@ -138,7 +138,11 @@ func (m *Metrics) RunFinished(rep engine.Report) {
 	if rep.Outcome != store.OutcomeSuccess {
 		return
 	}
-	m.count(rep.Integration, KindPerson, rep.Counts)
+	kind := KindPerson
+	if rep.Kind != "" {
+		kind = string(rep.Kind) // application, invoice, contract
+	}
+	m.count(rep.Integration, kind, rep.Counts)
 	if rep.SaaSCounts != nil {
 		m.count(rep.Integration, KindSaaSUser, *rep.SaaSCounts)
 	}

@@ -83,6 +83,13 @@ func TestRunFinished(t *testing.T) {
 			`agent_records_total{integration="a",kind="saas_user",operation="deactivated"}`: 1,
 			`agent_records_total{integration="a",kind="saas_user",operation="reactivated"}`: 4,
 		}, nil},
+		{"an invoices run counts invoices", []engine.Report{func() engine.Report {
+			r := rep("ap", store.OutcomeSuccess, store.Counts{Created: 3}, nil)
+			r.Kind = store.Invoice
+			return r
+		}()}, map[string]float64{
+			`agent_records_total{integration="ap",kind="invoice",operation="created"}`: 3,
+		}, []string{`agent_records_total{integration="ap",kind="person"`}},
 		{"a failure counts no records", []engine.Report{rep("a", store.OutcomeFailed, store.Counts{Created: 2}, nil)},
 			map[string]float64{`agent_runs_total{integration="a",outcome="failed"}`: 1, `agent_run_duration_seconds{integration="a",outcome="failed"}`: 1},
 			[]string{"agent_records_total"}},
