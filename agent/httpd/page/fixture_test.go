@@ -32,6 +32,7 @@ type fixture struct {
 	// acme's runs: the first (creations) and the second (changes).
 	first, second string
 	brokenRun     string
+	invoicesRun   string // a run of "ap", an invoices (spend) integration
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -52,6 +53,7 @@ func newFixture(t *testing.T) *fixture {
 	broken := write("broken.jsonl", `{"email":"x@example.com"}
 {"email": not json
 `)
+	write("invoices.csv", "id,amount\nINV-1,12.50\n")
 	toml := fmt.Sprintf(`[agent]
 data_dir = %[1]q
 time_zone = "UTC"
@@ -101,6 +103,17 @@ schedule = "manual"
   path = %[2]q
 
 [[integration]]
+name = "ap"
+vendor = "file"
+schedule = "manual"
+mode = "spend"
+  [integration.mapping]
+  "invoice.invoice_id" = "id"
+  "invoice.amount" = "amount"
+  [integration.file]
+  path = "invoices.csv"
+
+[[integration]]
 name = "fresh"
 vendor = "file"
 schedule = "every 6h"
@@ -132,6 +145,7 @@ schedule = "every 6h"
 `)
 	f.second = f.run(t, "acme", store.OutcomeSuccess)
 	f.brokenRun = f.run(t, "broken", store.OutcomeFailed)
+	f.invoicesRun = f.run(t, "ap", store.OutcomeSuccess)
 	return f
 }
 

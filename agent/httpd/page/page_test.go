@@ -53,6 +53,7 @@ func TestPages(t *testing.T) {
 			[]string{"ann@example.com", "title", "Engineer", "Staff Engineer", "cy@example.com", "status", "active", "inactive"}, nil},
 		{"run with creations", "GET", "/run/" + f.first, 200, []string{"bob@example.com", "created"}, nil},
 		{"failed run", "GET", "/run/" + f.brokenRun, 200, []string{"failed", "broken.jsonl:2: invalid JSON"}, nil},
+		{"an invoices run counts invoices", "GET", "/run/" + f.invoicesRun, 200, []string{"<dt>Invoices</dt>"}, []string{"<dt>People</dt>"}},
 		{"inbox", "GET", "/inbox", 200, []string{"run_failed", "integration broken failed", "started at"}, nil},
 		{"credentials", "GET", "/credentials", 200, []string{"hook-key", "api_key", "expiring", "destination hooks"}, nil},
 		{"destinations", "GET", "/destinations", 200, []string{"hooks", "webhook", "https://hooks.example.com", "acme"}, []string{"secret-path"}},
@@ -115,8 +116,8 @@ func TestRunNow(t *testing.T) {
 	f := newFixture(t)
 	h := Handler(f.deps())
 	tok := tokens(t, h, "/")
-	if len(tok) != 3 || tok["acme"] == "" || tok["drafty"] != "" {
-		t.Fatalf("Run now forms on /: %v; want acme, broken and fresh", tok)
+	if len(tok) != 4 || tok["acme"] == "" || tok["ap"] == "" || tok["drafty"] != "" {
+		t.Fatalf("Run now forms on /: %v; want acme, broken, ap and fresh", tok)
 	}
 	csrf := h.(*handler).csrf
 	before, _ := f.st.RunsPage(context.Background(), "acme", 10, 0)
@@ -229,7 +230,7 @@ func TestPaging(t *testing.T) {
 		}
 		return got
 	}
-	if got := follow("/", regexp.MustCompile(`<td><a href="/integration/([^"]+)">`)); fmt.Sprint(got) != "[acme broken drafty fresh]" {
+	if got := follow("/", regexp.MustCompile(`<td><a href="/integration/([^"]+)">`)); fmt.Sprint(got) != "[acme broken drafty ap fresh]" {
 		t.Errorf("integrations through the pages: %q", got)
 	}
 	if got := follow("/integration/acme", regexp.MustCompile(`<tr>\s*<td class="when"><a href="/run/([^"]+)">`)); fmt.Sprint(got) != fmt.Sprint([]string{f.second, f.first}) {

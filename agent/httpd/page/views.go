@@ -20,6 +20,7 @@ import (
 type runView struct {
 	ID, Integration, Trigger, Outcome, Error string
 	Started, Finished, Duration              string
+	Counted                                  string // what Counts count: People, Applications, Invoices, Contracts
 	Counts                                   store.Counts
 	SaaS                                     *store.Counts
 }
@@ -29,7 +30,17 @@ func (h *handler) runView(cfg *config.Config, r *store.Run) *runView {
 		return nil
 	}
 	v := &runView{ID: r.ID, Integration: r.Integration, Trigger: r.Trigger, Outcome: r.Outcome, Error: r.Error,
-		Started: h.when(cfg, r.StartedAt), Finished: h.when(cfg, r.FinishedAt), Counts: r.Counts, SaaS: r.SaaSCounts}
+		Started: h.when(cfg, r.StartedAt), Finished: h.when(cfg, r.FinishedAt), Counted: "People", Counts: r.Counts, SaaS: r.SaaSCounts}
+	if in, ok := cfg.Integration(r.Integration); ok {
+		switch in.Mode {
+		case config.ModeApplications:
+			v.Counted = "Applications"
+		case config.ModeSpend:
+			v.Counted = "Invoices"
+		case config.ModeContracts:
+			v.Counted = "Contracts"
+		}
+	}
 	if !r.FinishedAt.IsZero() {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 	}
