@@ -335,6 +335,11 @@ func TestSpend(t *testing.T) {
 	if rep.Kind != store.Invoice {
 		t.Errorf("report kind %q, want %q", rep.Kind, store.Invoice)
 	}
+	// agent changes lists the invoices' creations as it does people's.
+	if code, out, errs := cli(s.cfg, "changes", "--integration", "ap", "--key", "Slack/INV-1", "--json"); code != exitOK ||
+		!strings.Contains(out, `"kind":"invoice"`) || !strings.Contains(out, `"new":"created"`) {
+		t.Errorf("changes of Slack/INV-1: exit %d: %s%s", code, out, errs)
+	}
 
 	// Invoices are additive: dropped from the file, they stay active.
 	s.file("invoices.csv", "invoice_id,vendor,date,amount,currency", "INV-1,Slack,2024-01-31,12345.60,USD")

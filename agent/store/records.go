@@ -231,8 +231,11 @@ func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
 		}
 		return " WHERE " + strings.Join(w, " AND ")
 	}
+	// The history's rows, then the creations of each kind (a creation is
+	// its record's created_run, not a row of its own).
+	discovery := []Kind{Application, Invoice, Contract}
 	var all []any
-	for range 3 {
+	for range 3 + len(discovery) {
 		all = append(all, args...)
 		if !q.Since.IsZero() {
 			all = append(all, timeText(q.Since))
@@ -251,7 +254,14 @@ func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
 				FROM people` + cond("created_at", "created_run IS NOT NULL") + `
 			UNION ALL
 			SELECT integration, created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
-				FROM saas_users` + cond("created_at", "created_run IS NOT NULL") + `
+				FROM saas_users` + cond("created_at", "created_run IS NOT NULL")
+	for _, k := range discovery {
+		query += `
+			UNION ALL
+			SELECT integration, created_run, '` + string(k) + `', '', key, '', '', 'created', created_at, 0, 0
+				FROM ` + k.table() + cond("created_at", "created_run IS NOT NULL")
+	}
+	query += `
 		) h LEFT JOIN runs r ON r.id = h.run_id
 		ORDER BY h.at ` + order + `, h.ord ` + order + `, h.id ` + order + `, h.kind ` + order + `, h.key ` + order + limit
 	what := "change history"
