@@ -184,19 +184,6 @@ func (a *app) sendEmails(ctx context.Context, cfg *config.Config, st *store.Stor
 	}
 }
 
-// countedNoun names what a report's Counts count.
-func countedNoun(k store.Kind) string {
-	switch k {
-	case store.Application:
-		return "applications"
-	case store.Invoice:
-		return "invoices"
-	case store.Contract:
-		return "contracts"
-	}
-	return "people"
-}
-
 // summary is the one human line per integration.
 func summary(rep engine.Report) string {
 	var b strings.Builder
@@ -209,7 +196,11 @@ func summary(rep engine.Report) string {
 	}
 	c := rep.Counts
 	if c != (store.Counts{}) || rep.Outcome == store.OutcomeSuccess {
-		fmt.Fprintf(&b, "; %s: %s", countedNoun(rep.Kind), countsText(c))
+		counted := store.Person // a report's Kind is empty for people
+		if rep.Kind != "" {
+			counted = rep.Kind
+		}
+		fmt.Fprintf(&b, "; %s: %s", counted.Plural(), countsText(c))
 		if rep.SaaSCounts != nil {
 			fmt.Fprintf(&b, "; saas users: %s", countsText(*rep.SaaSCounts))
 		}

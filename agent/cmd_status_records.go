@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/store"
 )
 
@@ -14,21 +15,11 @@ var kindNames = []struct {
 	name  string // export's --kind, status --json's key
 	label string // status's text
 }{
-	{store.Person, "people", "people"},
-	{store.SaaSUser, "saas_users", "SaaS users"},
-	{store.Application, "applications", "applications"},
-	{store.Invoice, "invoices", "invoices"},
-	{store.Contract, "contracts", "contracts"},
-}
-
-// modeKinds are the kinds an integration's mode writes: status shows
-// them even before the first run, when they count 0.
-var modeKinds = map[string][]store.Kind{
-	"users":            {store.Person},
-	"users+saas_users": {store.Person, store.SaaSUser},
-	"applications":     {store.Application},
-	"spend":            {store.Invoice},
-	"contracts":        {store.Contract},
+	{store.Person, "people", store.Person.Plural()},
+	{store.SaaSUser, "saas_users", store.SaaSUser.Plural()},
+	{store.Application, "applications", store.Application.Plural()},
+	{store.Invoice, "invoices", store.Invoice.Plural()},
+	{store.Contract, "contracts", store.Contract.Plural()},
 }
 
 // integrationCounts are the counts status shows for one integration: the
@@ -36,7 +27,8 @@ var modeKinds = map[string][]store.Kind{
 func integrationCounts(held map[store.Kind]store.KindCount, mode string) map[string]store.KindCount {
 	out := map[string]store.KindCount{}
 	want := map[store.Kind]bool{}
-	for _, k := range modeKinds[mode] {
+	// The kinds the mode writes show even before the first run, at 0.
+	for _, k := range engine.KindsOf(mode) {
 		want[k] = true
 	}
 	for _, kn := range kindNames {

@@ -33,6 +33,15 @@ type kindRules struct {
 	noun     string   // what the records are, in messages
 }
 
+// KindsOf lists the kinds of record a mode writes: its own kind, then SaaS
+// users in users+saas_users mode.
+func KindsOf(mode string) []store.Kind {
+	if mode == ModeSaaSUsers {
+		return []store.Kind{store.Person, store.SaaSUser}
+	}
+	return []store.Kind{rulesOf(mode).kind}
+}
+
 func rulesOf(mode string) kindRules {
 	switch mode {
 	case ModeApplications:

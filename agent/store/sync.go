@@ -39,6 +39,22 @@ func StatusOf(active bool) string {
 	return Inactive
 }
 
+// Plural is how people read the kind's records: "people", "SaaS users",
+// "applications", "invoices", "contracts".
+func (k Kind) Plural() string {
+	switch k {
+	case SaaSUser:
+		return "SaaS users"
+	case Application:
+		return "applications"
+	case Invoice:
+		return "invoices"
+	case Contract:
+		return "contracts"
+	}
+	return "people"
+}
+
 func (k Kind) table() string {
 	switch k {
 	case SaaSUser:

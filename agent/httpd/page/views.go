@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentsync/agent/agent/config"
 	"github.com/agentsync/agent/agent/deliver"
+	"github.com/agentsync/agent/agent/engine"
 	"github.com/agentsync/agent/agent/runner"
 	"github.com/agentsync/agent/agent/store"
 	"github.com/agentsync/agent/credentials"
@@ -32,14 +33,8 @@ func (h *handler) runView(cfg *config.Config, r *store.Run) *runView {
 	v := &runView{ID: r.ID, Integration: r.Integration, Trigger: r.Trigger, Outcome: r.Outcome, Error: r.Error,
 		Started: h.when(cfg, r.StartedAt), Finished: h.when(cfg, r.FinishedAt), Counted: "People", Counts: r.Counts, SaaS: r.SaaSCounts}
 	if in, ok := cfg.Integration(r.Integration); ok {
-		switch in.Mode {
-		case config.ModeApplications:
-			v.Counted = "Applications"
-		case config.ModeSpend:
-			v.Counted = "Invoices"
-		case config.ModeContracts:
-			v.Counted = "Contracts"
-		}
+		noun := engine.KindsOf(in.Mode)[0].Plural()
+		v.Counted = strings.ToUpper(noun[:1]) + noun[1:]
 	}
 	if !r.FinishedAt.IsZero() {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
