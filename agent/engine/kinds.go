@@ -34,12 +34,15 @@ type kindRules struct {
 }
 
 // KindsOf lists the kinds of record a mode writes: its own kind, then SaaS
-// users in users+saas_users mode.
+// users in users+saas_users mode; none for a mode it does not know.
 func KindsOf(mode string) []store.Kind {
-	if mode == ModeSaaSUsers {
+	switch mode {
+	case ModeUsers, ModeApplications, ModeSpend, ModeContracts:
+		return []store.Kind{rulesOf(mode).kind}
+	case ModeSaaSUsers:
 		return []store.Kind{store.Person, store.SaaSUser}
 	}
-	return []store.Kind{rulesOf(mode).kind}
+	return nil
 }
 
 func rulesOf(mode string) kindRules {

@@ -33,8 +33,10 @@ func (h *handler) runView(cfg *config.Config, r *store.Run) *runView {
 	v := &runView{ID: r.ID, Integration: r.Integration, Trigger: r.Trigger, Outcome: r.Outcome, Error: r.Error,
 		Started: h.when(cfg, r.StartedAt), Finished: h.when(cfg, r.FinishedAt), Counted: "People", Counts: r.Counts, SaaS: r.SaaSCounts}
 	if in, ok := cfg.Integration(r.Integration); ok {
-		noun := engine.KindsOf(in.Mode)[0].Plural()
-		v.Counted = strings.ToUpper(noun[:1]) + noun[1:]
+		if kinds := engine.KindsOf(in.Mode); len(kinds) > 0 {
+			noun := kinds[0].Plural()
+			v.Counted = strings.ToUpper(noun[:1]) + noun[1:]
+		}
 	}
 	if !r.FinishedAt.IsZero() {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
