@@ -44,7 +44,7 @@ type Scope struct {
 // they were seen, need no status change and no seen bookkeeping.
 func (y *Sync) scope(kind Kind, application string) (string, []any) {
 	where, args := y.where(kind, application)
-	return where + ` AND coalesce(t.created_run, '') <> ?`, append(args, y.runID)
+	return where + ` AND t.created_run IS NOT ?`, append(args, y.runNum)
 }
 
 type querier interface {
@@ -165,7 +165,11 @@ func (y *Sync) missing(ctx context.Context, db querier, sc Scope) (active int, e
 	stays, staysArgs := `0`, []any(nil)
 	switch {
 	case sc.KeepMissing && sc.EndedBefore != "":
-		stays = `(t.status = 'active' AND NOT (coalesce(json_extract(t.data, '$.end'), '') <> '' AND substr(json_extract(t.data, '$.end'), 1, 10) < ?))`
+		f, err := y.layouts.fieldSQL(ctx, db, "t", "end")
+		if err != nil {
+			return 0, err
+		}
+		stays = `(t.status = 'active' AND NOT (coalesce(` + f[0] + `, '') <> '' AND substr(` + f[0] + `, 1, 10) < ?))`
 		staysArgs = []any{sc.EndedBefore}
 	case sc.KeepMissing:
 		stays = `(t.status = 'active')`
@@ -277,7 +281,7 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 		return fmt.Errorf("store: commit run %s: %w", y.runID, err)
 	}
 	defer tx.Rollback()
-	now := timeText(time.Now())
+	now := time.Now()
 	for _, sc := range scopes {
 		if err := y.commitScope(ctx, tx, sc, prevSuccess, now, applyStatus); err != nil {
 			return fmt.Errorf("store: commit run %s: %s: %w", y.runID, sc.Kind, err)
@@ -297,7 +301,8 @@ func (y *Sync) Commit(ctx context.Context, run Run, prevSuccess string, scopes [
 
 // commitScope applies one scope's plan; every statement works on the few
 // keys in the delta table, found through the primary key.
-func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess, now string, applyStatus bool) error {
+func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSuccess string, t time.Time, applyStatus bool) error {
+	now, ms := timeText(t), t.UnixMilli() // the history's time, the records'
 	p, ok := y.plans[sc]
 	if !ok {
 		var err error
@@ -328,7 +333,7 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 			return fmt.Errorf("deactivation history: %w", err)
 		}
 		// The rows that were active are the ones the count loses.
-		n, err := update(`status = 'inactive', deactivated_at = ?, updated_at = ?`, []any{now, now}, deact, ` AND status = 'active'`)
+		n, err := update(`status = 'inactive', deactivated_at = ?, updated_at = ?`, []any{ms, ms}, deact, ` AND status = 'active'`)
 		if err == nil {
 			err = addActive(ctx, tx, y.integration, sc.Kind, sc.Application, -int(n))
 		}
@@ -340,7 +345,7 @@ func (y *Sync) commitScope(ctx context.Context, tx *sql.Tx, sc Scope, prevSucces
 		if err := hist(react, Inactive, Active); err != nil {
 			return fmt.Errorf("reactivation history: %w", err)
 		}
-		n, err := update(`status = 'active', deactivated_at = NULL, updated_at = ?`, []any{now}, react, ` AND status = 'inactive'`)
+		n, err := update(`status = 'active', deactivated_at = NULL, updated_at = ?`, []any{ms}, react, ` AND status = 'inactive'`)
 		if err == nil {
 			err = addActive(ctx, tx, y.integration, sc.Kind, sc.Application, int(n))
 		}

@@ -20,14 +20,15 @@ type HistoryCursor struct {
 
 // historyParts are the three parts of a run's history, in the order they
 // are read, each selecting Change's columns from one table by rowid
-// range: ?1 the run, ?2 and ?3 the range, ?4 the limit.
+// range: ?1 the run, ?2 and ?3 the range, ?4 the limit, ?5 the run's num
+// (which its records name).
 var historyParts = [3]string{
-	`SELECT created_run, 'person', '', key, '', '', 'created', created_at, 0, id
-		FROM people WHERE id > ?2 AND id <= ?3 AND created_run = ?1 ORDER BY id LIMIT ?4`,
-	`SELECT created_run, 'saas_user', application, key, '', '', 'created', created_at, 1, id
-		FROM saas_users WHERE id > ?2 AND id <= ?3 AND created_run = ?1 ORDER BY id LIMIT ?4`,
+	`SELECT ?1, 'person', '', key, '', '', 'created', ` + textSQL("created_at") + `, 0, id
+		FROM people WHERE id > ?2 AND id <= ?3 AND created_run = ?5 ORDER BY id LIMIT ?4`,
+	`SELECT ?1, 'saas_user', application, key, '', '', 'created', ` + textSQL("created_at") + `, 1, id
+		FROM saas_users WHERE id > ?2 AND id <= ?3 AND created_run = ?5 ORDER BY id LIMIT ?4`,
 	`SELECT run_id, kind, application, key, field, coalesce(old, ''), coalesce(new, ''), at, 2, id
-		FROM changes WHERE id > ?2 AND id <= ?3 AND run_id = ?1 ORDER BY id LIMIT ?4`,
+		FROM changes WHERE id > ?2 AND id <= ?3 AND run_id = ?1 AND ?5 IS ?5 ORDER BY id LIMIT ?4`,
 }
 
 // RunHistory returns a page of one run's history after the cursor: the
@@ -42,8 +43,9 @@ func (s *Store) RunHistory(ctx context.Context, runID string, after HistoryCurso
 		return nil, after, false, fmt.Errorf("store: history of run %s: %w", runID, err)
 	}
 	var from, to [3]sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT from_person, from_saas, from_change, to_person, to_saas, to_change FROM runs WHERE id = ?`, runID).
-		Scan(&from[0], &from[1], &from[2], &to[0], &to[1], &to[2])
+	var num sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT from_person, from_saas, from_change, to_person, to_saas, to_change, num FROM runs WHERE id = ?`, runID).
+		Scan(&from[0], &from[1], &from[2], &to[0], &to[1], &to[2], &num)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fail(ErrNotFound)
 	}
@@ -70,7 +72,7 @@ func (s *Store) RunHistory(ctx context.Context, runID string, after HistoryCurso
 			err := r.Scan(&x.c.RunID, &x.c.Kind, &x.c.Application, &x.c.Key, &x.c.Field, &x.c.Old, &x.c.New, &at, &x.part, &x.id)
 			x.c.At = parseTime(sql.NullString{String: at, Valid: true})
 			return x, err
-		}, historyParts[part], runID, lo, hi, limit+1-len(out))
+		}, historyParts[part], runID, lo, hi, limit+1-len(out), num)
 		if err != nil {
 			return nil, after, false, err
 		}

@@ -85,7 +85,7 @@ func TestRunHistoryPages(t *testing.T) {
 
 	// Each part is a rowid range search in rowid order: no scan, no sort.
 	for _, q := range historyParts {
-		plan := queryPlan(t, st, q, "r1", 0, 10, 5)
+		plan := queryPlan(t, st, q, "r1", 0, 10, 5, 1)
 		if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH ") || !strings.Contains(plan[0], "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") {
 			t.Errorf("history plan %q; want one rowid range SEARCH", plan)
 		}

@@ -34,8 +34,8 @@ func (y *Sync) SaaSApplications(ctx context.Context) ([]string, error) {
 // guard's base when a kind spans several scopes.
 func (y *Sync) ActiveTotal(ctx context.Context, kind Kind) (int, error) {
 	var n int
-	err := y.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE integration = ? AND status = 'active' AND coalesce(created_run, '') <> ?`,
-		y.integration, y.runID).Scan(&n)
+	err := y.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+kind.table()+` WHERE integration = ? AND status = 'active' AND created_run IS NOT ?`,
+		y.integration, y.runNum).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count active %s: %w", kind, err)
 	}
@@ -47,20 +47,27 @@ func (y *Sync) ActiveTotal(ctx context.Context, kind Kind) (int, error) {
 // none). When integrations disagree about a key, an active application
 // wins over an inactive one, then the integration first by name.
 func (s *Store) Catalogue(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, data FROM applications ORDER BY status = 'active', integration DESC`)
+	rows, err := s.db.QueryContext(ctx, `SELECT key, layout, data FROM applications ORDER BY status = 'active', integration DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: application catalogue: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var key string
-		var data sql.NullString
-		if err := rows.Scan(&key, &data); err != nil {
+		var key, data string
+		var layout int64
+		if err := rows.Scan(&key, &layout, &data); err != nil {
 			return nil, fmt.Errorf("store: application catalogue: %w", err)
 		}
+		l, err := s.layouts.get(ctx, s.db, layout)
+		if err == nil {
+			data, err = unpack(l, key, data)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: application catalogue: %q: %w", key, err)
+		}
 		var f map[string]string
-		json.Unmarshal([]byte(data.String), &f) // a record without data is named by its key
+		json.Unmarshal([]byte(data), &f) // a record without data is named by its key
 		name := f["name"]
 		if name == "" {
 			name = f["display_name"]
@@ -93,7 +100,8 @@ func (y *Sync) RenameApplication(ctx context.Context, from, to string) (int, err
 	if taken {
 		return 0, nil
 	}
-	now := timeText(time.Now())
+	t := time.Now()
+	now := timeText(t)
 	_, err = tx.ExecContext(ctx, `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)
 		SELECT integration, ?, ?, 'saas_user', ?, key, 'application', application, ? FROM saas_users WHERE integration = ? AND application = ?`,
 		y.runID, now, to, to, y.integration, from)
@@ -104,7 +112,7 @@ func (y *Sync) RenameApplication(ctx context.Context, from, to string) (int, err
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM saas_users WHERE integration = ? AND application = ? AND status = 'active'`, y.integration, from).Scan(&active); err != nil {
 		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE saas_users SET application = ?, updated_at = ? WHERE integration = ? AND application = ?`, to, now, y.integration, from)
+	res, err := tx.ExecContext(ctx, `UPDATE saas_users SET application = ?, updated_at = ? WHERE integration = ? AND application = ?`, to, t.UnixMilli(), y.integration, from)
 	if err != nil {
 		return 0, fmt.Errorf("store: rename application %q: %w", from, err)
 	}

@@ -35,7 +35,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 		return fail(err)
 	}
 	var found sql.NullString
-	if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runID, string(js)}, args...)...).Scan(&found); err != nil {
+	if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runNum, string(js)}, args...)...).Scan(&found); err != nil {
 		return fail(err)
 	}
 	if err := parseLookup(found.String, out); err != nil {
@@ -49,7 +49,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	return out, nil
 }
 
-// lookupSQL is Lookup's query: parameters run id, the keys as a JSON
+// lookupSQL is Lookup's query: parameters the run's num, the keys as a JSON
 // array, then where's. The answer is one text of "packed,id,hash;" a
 // record found: packed is the key's index in the array with three flags in
 // its low bits (SQLite's | and << bind alike: parenthesized), and hash is
@@ -114,16 +114,23 @@ func (y *Sync) LookupData(ctx context.Context, kind Kind, ids []int64) (map[int6
 	if err != nil {
 		return fail(err)
 	}
-	rows, err := y.conn.QueryContext(ctx, `SELECT id, data FROM `+kind.table()+` WHERE id IN (SELECT value FROM json_each(?))`, string(js))
+	rows, err := y.conn.QueryContext(ctx, `SELECT id, key, layout, data FROM `+kind.table()+` WHERE id IN (SELECT value FROM json_each(?))`, string(js))
 	if err != nil {
 		return fail(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		var d string
-		if err := rows.Scan(&id, &d); err != nil {
+		var id, layout int64
+		var key, d string
+		if err := rows.Scan(&id, &key, &layout, &d); err != nil {
 			return fail(err)
+		}
+		l, err := y.layouts.get(ctx, y.conn, layout)
+		if err == nil {
+			d, err = unpack(l, key, d)
+		}
+		if err != nil {
+			return fail(fmt.Errorf("%q: %w", key, err))
 		}
 		out[id] = d
 	}

@@ -35,10 +35,11 @@ type recordReader struct {
 	integration string
 	latest      *Run
 	runs        map[string]*Run
+	runIDs      map[int64]string // created_run's num to the run's id
 }
 
 func (s *Store) recordReader(ctx context.Context, integration string) (*recordReader, error) {
-	rr := &recordReader{s: s, integration: integration, runs: map[string]*Run{}}
+	rr := &recordReader{s: s, integration: integration, runs: map[string]*Run{}, runIDs: map[int64]string{}}
 	latest, err := s.LastRun(ctx, integration, OutcomeSuccess)
 	switch {
 	case err == nil:
@@ -83,17 +84,28 @@ func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args
 	defer rows.Close()
 	for rows.Next() {
 		r := Record{Kind: kind, Integration: rr.integration}
+		var layout, created int64
 		var data string
-		var deact, seen sql.NullString
-		var created string
-		if err := rows.Scan(&r.ID, &r.Application, &r.Key, &data, &r.Status, &deact, &seen, &r.CreatedRun, &created); err != nil {
+		var seen sql.NullString
+		var deact, createdRun sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Application, &r.Key, &layout, &data, &r.Status, &deact, &seen, &createdRun, &created); err != nil {
 			return fmt.Errorf("store: %s records of %s: %w", kind, rr.integration, err)
 		}
-		if err := json.Unmarshal([]byte(data), &r.Fields); err != nil {
+		l, err := rr.s.layouts.get(ctx, rr.s.db, layout)
+		if err == nil {
+			data, err = unpack(l, r.Key, data)
+		}
+		if err == nil {
+			err = json.Unmarshal([]byte(data), &r.Fields)
+		}
+		if err != nil {
 			return fmt.Errorf("store: %s %q: data: %w", kind, r.Key, err)
 		}
-		r.DeactivatedAt = parseTime(deact)
-		r.CreatedAt = parseTime(sql.NullString{String: created, Valid: true})
+		r.DeactivatedAt = msTime(deact)
+		r.CreatedAt = msTime(sql.NullInt64{Int64: created, Valid: true})
+		if r.CreatedRun, err = rr.runID(ctx, createdRun); err != nil {
+			return err
+		}
 		if r.LastSync, err = rr.lastSync(ctx, seen); err != nil {
 			return err
 		}
@@ -104,13 +116,30 @@ func (rr *recordReader) query(ctx context.Context, kind Kind, where string, args
 	return rows.Err()
 }
 
+// runID is the id of the run whose num is created_run ("" for none).
+func (rr *recordReader) runID(ctx context.Context, num sql.NullInt64) (string, error) {
+	if !num.Valid {
+		return "", nil
+	}
+	id, ok := rr.runIDs[num.Int64]
+	if ok {
+		return id, nil
+	}
+	err := rr.s.db.QueryRowContext(ctx, `SELECT id FROM runs WHERE num = ?`, num.Int64).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: run %d: %w", num.Int64, err)
+	}
+	rr.runIDs[num.Int64] = id
+	return id, nil
+}
+
 // recordSQL selects the records of the kind that match where.
 func recordSQL(kind Kind, where string) string {
 	app := "''"
 	if kind == SaaSUser {
 		app = "application"
 	}
-	return `SELECT id, ` + app + `, key, data, status, deactivated_at, seen_until, coalesce(created_run, ''), created_at FROM ` + kind.table() + ` WHERE ` + where
+	return `SELECT id, ` + app + `, key, layout, data, status, deactivated_at, seen_until, created_run, created_at FROM ` + kind.table() + ` WHERE ` + where
 }
 
 // afterSQL is RecordsAfter's condition. The id range is the rowid's:
@@ -221,10 +250,19 @@ func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
 	if q.Key != "" {
 		where, args = append(where, "key = ?"), append(args, q.Key)
 	}
+	var all []any
+	// cond is a part's WHERE; a record's time is milliseconds, the
+	// history's text.
 	cond := func(at string, extra ...string) string {
 		w := append(append([]string{}, where...), extra...)
+		all = append(all, args...)
 		if !q.Since.IsZero() {
 			w = append(w, at+" >= ?")
+			if at == "at" {
+				all = append(all, timeText(q.Since))
+			} else {
+				all = append(all, q.Since.UnixMilli())
+			}
 		}
 		if len(w) == 0 {
 			return ""
@@ -234,13 +272,8 @@ func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
 	// The history's rows, then the creations of each kind (a creation is
 	// its record's created_run, not a row of its own).
 	discovery := []Kind{Application, Invoice, Contract}
-	var all []any
-	for range 3 + len(discovery) {
-		all = append(all, args...)
-		if !q.Since.IsZero() {
-			all = append(all, timeText(q.Since))
-		}
-	}
+	created := `(SELECT id FROM runs WHERE num = created_run), `
+	at := textSQL("created_at")
 	order, limit := "ASC", ""
 	if q.Limit > 0 {
 		order, limit = "DESC", fmt.Sprintf(" LIMIT %d", q.Limit)
@@ -250,15 +283,15 @@ func (s *Store) History(ctx context.Context, q ChangeQuery) ([]Change, error) {
 			SELECT integration, run_id, kind, application, key, field, coalesce(old, '') AS old, coalesce(new, '') AS new, at, 1 AS ord, id
 				FROM changes` + cond("at") + `
 			UNION ALL
-			SELECT integration, created_run, 'person', '', key, '', '', 'created', created_at, 0, 0
+			SELECT integration, ` + created + `'person', '', key, '', '', 'created', ` + at + `, 0, 0
 				FROM people` + cond("created_at", "created_run IS NOT NULL") + `
 			UNION ALL
-			SELECT integration, created_run, 'saas_user', application, key, '', '', 'created', created_at, 0, 0
+			SELECT integration, ` + created + `'saas_user', application, key, '', '', 'created', ` + at + `, 0, 0
 				FROM saas_users` + cond("created_at", "created_run IS NOT NULL")
 	for _, k := range discovery {
 		query += `
 			UNION ALL
-			SELECT integration, created_run, '` + string(k) + `', '', key, '', '', 'created', created_at, 0, 0
+			SELECT integration, ` + created + `'` + string(k) + `', '', key, '', '', 'created', ` + at + `, 0, 0
 				FROM ` + k.table() + cond("created_at", "created_run IS NOT NULL")
 	}
 	query += `

@@ -51,8 +51,8 @@ type Run struct {
 // StartRun records a run as running.
 func (s *Store) StartRun(ctx context.Context, r Run) error {
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name, event, actor, from_change, from_person, from_saas)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+idEnds+`)`,
+		`INSERT INTO runs (id, integration, trigger_kind, started_at, outcome, credential_name, event, actor, from_change, from_person, from_saas, num)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+idEnds+`, (SELECT coalesce(max(num), 0) + 1 FROM runs))`,
 		r.ID, r.Integration, r.Trigger, timeText(r.StartedAt), OutcomeRunning, r.CredentialName, r.Event, r.Actor)
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", r.ID, err)
@@ -182,7 +182,7 @@ func (s *Store) LastRuns(ctx context.Context) ([]Run, error) {
 // a successful run, so their $sync_time stays empty.
 func forgetCreations(ctx context.Context, db execer, integration, runID string) error {
 	for _, k := range Kinds {
-		if _, err := db.ExecContext(ctx, `UPDATE `+k.table()+` SET seen_until = '' WHERE integration = ? AND created_run = ? AND seen_until IS NULL`, integration, runID); err != nil {
+		if _, err := db.ExecContext(ctx, `UPDATE `+k.table()+` SET seen_until = '' WHERE integration = ? AND created_run = (SELECT num FROM runs WHERE id = ?) AND seen_until IS NULL`, integration, runID); err != nil {
 			return fmt.Errorf("store: creations of run %s: %w", runID, err)
 		}
 	}

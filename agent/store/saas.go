@@ -8,7 +8,7 @@ import (
 
 // The reads behind `agent status`'s record counts and `agent report saas`:
 // a few grouped queries over every integration, each one pass over its
-// table (json_extract reads the mapped fields out of data).
+// table (fieldSQL reads the mapped fields out of data).
 
 // KindCount is how many records of one kind an integration holds.
 type KindCount struct {
@@ -56,11 +56,15 @@ type CatalogueApp struct {
 
 // CatalogueApps lists the applications table: each record's name and status.
 func (s *Store) CatalogueApps(ctx context.Context) ([]CatalogueApp, error) {
+	f, err := s.layouts.fieldSQL(ctx, s.db, "applications", "name")
+	if err != nil {
+		return nil, err
+	}
 	return collect(ctx, s.db, "application catalogue", func(r rowScanner) (CatalogueApp, error) {
 		var a CatalogueApp
 		err := r.Scan(&a.Integration, &a.Name, &a.Status)
 		return a, err
-	}, `SELECT integration, coalesce(json_extract(data, '$.name'), ''), status FROM applications ORDER BY integration, key`)
+	}, `SELECT integration, coalesce(`+f[0]+`, ''), status FROM applications ORDER BY integration, key`)
 }
 
 // AppUsage is the SaaS users of one application (as the saas_users
@@ -78,6 +82,10 @@ type AppUsage struct {
 // SaaSUsage counts the SaaS users of each application, in one grouped
 // query; idleSince are the days (YYYY-MM-DD) of the idle counts.
 func (s *Store) SaaSUsage(ctx context.Context, idleSince ...string) ([]AppUsage, error) {
+	f, err := s.layouts.fieldSQL(ctx, s.db, "saas_users", "last_activity")
+	if err != nil {
+		return nil, err
+	}
 	var cols strings.Builder
 	args := make([]any, len(idleSince))
 	for i, d := range idleSince {
@@ -91,7 +99,7 @@ func (s *Store) SaaSUsage(ctx context.Context, idleSince ...string) ([]AppUsage,
 		FROM (SELECT application, act,
 				CASE WHEN la GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN substr(la, 1, 10) END AS d
 			FROM (SELECT application, status = 'active' AS act,
-					CASE WHEN status = 'active' THEN json_extract(data, '$.last_activity') END AS la
+					CASE WHEN status = 'active' THEN `+f[0]+` END AS la
 				FROM saas_users NOT INDEXED LIMIT -1)
 			LIMIT -1)
 		GROUP BY application ORDER BY application`
@@ -118,14 +126,18 @@ type InvoiceLine struct {
 // Invoices lists every invoice's application, and whether its invoice
 // date's day (UTC) is after from and at most to (both YYYY-MM-DD).
 func (s *Store) Invoices(ctx context.Context, from, to string) ([]InvoiceLine, error) {
+	f, err := s.layouts.fieldSQL(ctx, s.db, "invoices", "application", "invoice_date", "amount", "currency")
+	if err != nil {
+		return nil, err
+	}
 	return collect(ctx, s.db, "invoices", func(r rowScanner) (InvoiceLine, error) {
 		var l InvoiceLine
 		err := r.Scan(&l.Integration, &l.Key, &l.Application, &l.InWindow, &l.Amount, &l.Currency)
 		return l, err
 	}, `SELECT integration, key, application, coalesce(d > ?1 AND d <= ?2, 0), amount, currency
-		FROM (SELECT integration, key, coalesce(json_extract(data, '$.application'), '') AS application,
-			date(json_extract(data, '$.invoice_date')) AS d,
-			coalesce(json_extract(data, '$.amount'), '') AS amount, coalesce(json_extract(data, '$.currency'), '') AS currency
+		FROM (SELECT integration, key, coalesce(`+f[0]+`, '') AS application,
+			date(`+f[1]+`) AS d,
+			coalesce(`+f[2]+`, '') AS amount, coalesce(`+f[3]+`, '') AS currency
 			FROM invoices)
 		ORDER BY integration, key`, from, to)
 }
@@ -143,11 +155,15 @@ type ContractTerm struct {
 
 // Contracts lists every contract's application, seats and term.
 func (s *Store) Contracts(ctx context.Context) ([]ContractTerm, error) {
+	f, err := s.layouts.fieldSQL(ctx, s.db, "contracts", "application", "seats", "start", "end")
+	if err != nil {
+		return nil, err
+	}
 	return collect(ctx, s.db, "contracts", func(r rowScanner) (ContractTerm, error) {
 		var c ContractTerm
 		err := r.Scan(&c.Integration, &c.Key, &c.Application, &c.Seats, &c.Start, &c.End, &c.EndAt)
 		return c, err
-	}, `SELECT integration, key, coalesce(json_extract(data, '$.application'), ''), coalesce(json_extract(data, '$.seats'), ''),
-		coalesce(date(json_extract(data, '$.start')), ''), coalesce(date(json_extract(data, '$.end')), ''), coalesce(json_extract(data, '$.end'), '')
+	}, `SELECT integration, key, coalesce(`+f[0]+`, ''), coalesce(`+f[1]+`, ''),
+		coalesce(date(`+f[2]+`), ''), coalesce(date(`+f[3]+`), ''), coalesce(`+f[3]+`, '')
 		FROM contracts ORDER BY integration, key`)
 }

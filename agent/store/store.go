@@ -26,9 +26,10 @@ const FileName = "agent.db"
 
 // Store is an open agent.db. It is safe for concurrent use.
 type Store struct {
-	db    *sql.DB
-	path  string
-	stmts stmtCache
+	db      *sql.DB
+	path    string
+	stmts   stmtCache
+	layouts layouts
 }
 
 // Open opens (creating if needed) dir/agent.db, switches it to WAL and
@@ -468,15 +469,144 @@ CREATE INDEX {table}_seen_inactive ON {table}(integration) WHERE status = 'inact
 	`
 CREATE INDEX changes_application_renames ON changes(old) WHERE kind = 'application' AND field = 'name';
 `,
+	// 13 (issue 15): a slimmer record, about 180 bytes instead of 310. A
+	// run gets a number (num), which its records name in created_run
+	// instead of its 25-byte id. Times on records are milliseconds since
+	// 1970 (integers: a deactivation no longer grows the row by 30 bytes
+	// and splits its page). data is stored by position against a layout
+	// (layout.go); migrate13 rewrites each record table that way.
+	`
+ALTER TABLE runs ADD COLUMN num INTEGER;
+UPDATE runs SET num = rowid;
+CREATE UNIQUE INDEX runs_by_num ON runs(num);
+CREATE TABLE layouts (
+	id   INTEGER PRIMARY KEY,
+	spec TEXT NOT NULL UNIQUE
+);
+` + forEachTable(`
+CREATE TABLE {table}_v13 (
+	id             INTEGER PRIMARY KEY,
+	integration    TEXT NOT NULL,{application}
+	key            TEXT NOT NULL,
+	layout         INTEGER NOT NULL,
+	data           TEXT NOT NULL,
+	data_hash      INTEGER,
+	status         TEXT NOT NULL,
+	deactivated_at INTEGER,
+	seen_until     TEXT,
+	created_run    INTEGER,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER
+);
+`, "people", "saas_users", "applications", "invoices", "contracts"),
+}
+
+// goMigrations are the steps of a migration that SQL alone does not do,
+// run after its SQL in the same transaction.
+var goMigrations = map[int]func(context.Context, *sql.Tx) error{
+	13: migrate13,
+}
+
+// migrate13 copies each record table into its schema 13 form (created by
+// the migration's SQL), a chunk of rows at a time, keeping every id.
+func migrate13(ctx context.Context, tx *sql.Tx) error {
+	var ls layouts
+	pending := map[string]int64{}
+	var p packer
+	for _, k := range Kinds {
+		t := k.table()
+		app, appCol, cols := "", "", 12
+		if k == SaaSUser {
+			app, appCol, cols = "application, ", "application, ", 13
+		}
+		ins := multiInsert{
+			into: `INSERT INTO ` + t + `_v13 (id, integration, ` + appCol + `key, layout, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at)`,
+			cols: cols,
+		}
+		var after int64
+		for {
+			rows, err := tx.QueryContext(ctx, `SELECT id, integration, `+app+`key, data, data_hash, status, `+msSQL("deactivated_at")+`, seen_until,
+				(SELECT num FROM runs WHERE runs.id = t.created_run), coalesce(`+msSQL("created_at")+`, 0), `+msSQL("updated_at")+`
+				FROM `+t+` t WHERE id > ? ORDER BY id LIMIT 5000`, after)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t, err)
+			}
+			var args []any
+			for rows.Next() {
+				var id int64
+				var integration, application, key, data, status string
+				var hash, deact, createdRun, updated sql.NullInt64
+				var seen sql.NullString
+				var created int64
+				dest := []any{&id, &integration, &key, &data, &hash, &status, &deact, &seen, &createdRun, &created, &updated}
+				if k == SaaSUser {
+					dest = append(dest[:2], append([]any{&application}, dest[2:]...)...)
+				}
+				if err := rows.Scan(dest...); err != nil {
+					rows.Close()
+					return fmt.Errorf("%s: %w", t, err)
+				}
+				lid := int64(rawLayout)
+				l, packed, ok := p.pack(data, key)
+				if ok {
+					if lid, err = ls.id(ctx, tx, l, pending); err != nil {
+						rows.Close()
+						return err
+					}
+					p.last, p.lastID = l, lid
+				}
+				args = append(args, id, integration)
+				if k == SaaSUser {
+					args = append(args, application)
+				}
+				args = append(args, key, lid, packed, hash, status, deact, seen, createdRun, created, updated)
+				after = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("%s: %w", t, err)
+			}
+			if len(args) == 0 {
+				break
+			}
+			if _, err := ins.insert(ctx, tx, args); err != nil {
+				return fmt.Errorf("%s: %w", t, err)
+			}
+		}
+	}
+	_, err := tx.ExecContext(ctx, forEachTable(`
+DROP TABLE {table};
+ALTER TABLE {table}_v13 RENAME TO {table};
+CREATE UNIQUE INDEX {table}_by_key ON {table}(integration, {application_}key);
+CREATE INDEX {table}_seen_inactive ON {table}(integration{_application}) WHERE status = 'inactive' AND seen_until IS NULL;
+`, "people", "saas_users", "applications", "invoices", "contracts"))
+	return err
+}
+
+// msSQL converts a stored time's text (timeText) to milliseconds since
+// 1970, NULL staying NULL.
+func msSQL(col string) string {
+	return `CAST(round((julianday(` + col + `) - 2440587.5) * 86400000.0) AS INTEGER)`
+}
+
+// textSQL is msSQL's inverse: milliseconds as timeText's fixed-width text,
+// for the history, which sorts a record's creation among the changes.
+func textSQL(col string) string {
+	return `(strftime('%Y-%m-%dT%H:%M:%S', ` + col + ` / 1000, 'unixepoch') || printf('.%03d000000Z', ` + col + ` % 1000))`
 }
 
 // forEachTable repeats a migration's statements for each table, {table}
 // standing for the table and {kind} for its kind.
 func forEachTable(sql string, tables ...string) string {
-	kinds := map[string]Kind{"people": Person, "applications": Application, "invoices": Invoice, "contracts": Contract}
+	kinds := map[string]Kind{"people": Person, "saas_users": SaaSUser, "applications": Application, "invoices": Invoice, "contracts": Contract}
 	var b strings.Builder
 	for _, t := range tables {
-		b.WriteString(strings.NewReplacer("{table}", t, "{kind}", string(kinds[t])).Replace(sql))
+		app, app_, _app := "", "", ""
+		if t == "saas_users" {
+			app, app_, _app = "\n\tapplication    TEXT NOT NULL,", "application, ", ", application"
+		}
+		b.WriteString(strings.NewReplacer("{table}", t, "{kind}", string(kinds[t]), "{application}", app,
+			"{application_}", app_, "{_application}", _app).Replace(sql))
 	}
 	return b.String()
 }
@@ -537,6 +667,11 @@ func migrateOne(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
 		return false, fmt.Errorf("migration %d: %w", version+1, err)
 	}
+	if step := goMigrations[version+1]; step != nil {
+		if err := step(ctx, tx); err != nil {
+			return false, fmt.Errorf("migration %d: %w", version+1, err)
+		}
+	}
 	// PRAGMA takes no parameters; version+1 is our own integer.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
 		return false, fmt.Errorf("migration %d: %w", version+1, err)
@@ -559,6 +694,14 @@ func parseTime(s sql.NullString) time.Time {
 	}
 	t, _ := time.Parse(time.RFC3339Nano, s.String)
 	return t
+}
+
+// msTime is a record's time (milliseconds since 1970, schema 13).
+func msTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
 }
 
 // ErrNotFound is returned when a looked-up row does not exist.

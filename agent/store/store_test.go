@@ -233,7 +233,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 func TestMigrationToIntegerIDsKeepsRecords(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeOldStore(t, dir, 5, `INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at) VALUES
+	writeOldStore(t, dir, 5, `INSERT INTO runs (id, integration, trigger_kind, started_at, outcome) VALUES ('r0', 'acme', 'manual', '2026-01-01T00:00:00.000000000Z', 'success');
+INSERT INTO people (integration, key, username, email, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at) VALUES
 	('acme', 'b@x', 'b@x', 'b@x', '{"email":"b@x"}', 7, 'inactive', '2026-01-02T00:00:00.000000000Z', 'r1', 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-02T00:00:00.000000000Z'),
 	('acme', 'a@x', 'a@x', 'a@x', '{"email":"a@x"}', NULL, 'active', NULL, NULL, 'r0', '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z');
 INSERT INTO saas_users (integration, application, key, username, email, data, data_hash, status, created_run, created_at, updated_at) VALUES
@@ -246,19 +247,19 @@ INSERT INTO saas_users (integration, application, key, username, email, data, da
 	defer st.Close()
 	var got []string
 	err = st.Records(ctx, "acme", Person, func(r Record) error {
-		got = append(got, r.Key+" "+r.Status+" "+r.Fields["email"]+" "+r.DeactivatedAt.Format("2006-01-02"))
+		got = append(got, r.Key+" "+r.Status+" "+r.Fields["email"]+" "+r.DeactivatedAt.Format("2006-01-02")+" "+r.CreatedRun+" "+r.CreatedAt.Format(time.RFC3339))
 		return nil
 	})
-	if want := []string{"a@x active a@x 0001-01-01", "b@x inactive b@x 2026-01-02"}; err != nil || !slices.Equal(got, want) {
+	if want := []string{"a@x active a@x 0001-01-01 r0 2026-01-01T00:00:00Z", "b@x inactive b@x 2026-01-02 r0 2026-01-01T00:00:00Z"}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("people after the migration = %q, %v; want %q", got, err, want)
 	}
 	var n int
-	if err := st.db.QueryRowContext(ctx, `SELECT count(*) FROM saas_users WHERE integration = 'acme' AND application = 'Acme' AND key = 'a@x' AND data_hash = 9 AND created_run = 'r0'`).Scan(&n); err != nil || n != 1 {
+	if err := st.db.QueryRowContext(ctx, `SELECT count(*) FROM saas_users WHERE integration = 'acme' AND application = 'Acme' AND key = 'a@x' AND data_hash = 9 AND created_run = (SELECT num FROM runs WHERE id = 'r0')`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("saas user after the migration: %d rows, %v", n, err)
 	}
 	for _, q := range []string{
-		`INSERT INTO people (integration, key, data, status, created_at) VALUES ('acme', 'a@x', '{}', 'active', 'now')`,
-		`INSERT INTO saas_users (integration, application, key, data, status, created_at) VALUES ('acme', 'Acme', 'a@x', '{}', 'active', 'now')`,
+		`INSERT INTO people (integration, key, layout, data, status, created_at) VALUES ('acme', 'a@x', 0, '{}', 'active', 0)`,
+		`INSERT INTO saas_users (integration, application, key, layout, data, status, created_at) VALUES ('acme', 'Acme', 'a@x', 0, '{}', 'active', 0)`,
 	} {
 		if _, err := st.db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
 			t.Errorf("a second record with the same key: %v; want a UNIQUE constraint error", err)

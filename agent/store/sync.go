@@ -139,6 +139,7 @@ type Sync struct {
 	conn        *sql.Conn
 	integration string
 	runID       string
+	runNum      int64 // the run's num (created_run); 0 for a dry run with no run row
 	dryRun      bool
 	dryRows     int                  // rows in TEMP dry (dry.go)
 	plans       map[Scope]StatusPlan // from Plan, reused by Commit
@@ -146,6 +147,8 @@ type Sync struct {
 	deliverTo   []string             // destinations Commit queues the run's changes for
 	partial     bool                 // a push: see Partial
 	stmts       *stmtCache
+	layouts     *layouts
+	packer      packer
 }
 
 // DeliverTo names the destinations the run's changes are queued for when
@@ -218,7 +221,14 @@ DELETE FROM temp.delta;`)
 			return nil, fmt.Errorf("store: sync %s: dry table: %w", integration, err)
 		}
 	}
-	return &Sync{conn: conn, integration: integration, runID: runID, dryRun: dryRun, kinds: map[Scope]*kindState{}, stmts: &s.stmts}, nil
+	var num sql.NullInt64
+	err = conn.QueryRowContext(ctx, `SELECT num FROM runs WHERE id = ?`, runID).Scan(&num)
+	if err != nil && (!errors.Is(err, sql.ErrNoRows) || !dryRun) {
+		conn.Close()
+		return nil, fmt.Errorf("store: sync %s: run %s: %w", integration, runID, err)
+	}
+	return &Sync{conn: conn, integration: integration, runID: runID, runNum: num.Int64, dryRun: dryRun, kinds: map[Scope]*kindState{},
+		stmts: &s.stmts, layouts: &s.layouts}, nil
 }
 
 // Close drops the session's temp state and returns the connection.

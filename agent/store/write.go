@@ -17,6 +17,15 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	}
 	defer tx.Rollback()
 	var created, createdActive map[Scope]int
+	// The layouts this transaction adds: known to the store once it
+	// commits, forgotten by the packer if it does not.
+	pending := map[string]int64{}
+	committed := false
+	defer func() {
+		if !committed && len(pending) > 0 {
+			y.packer.last = nil
+		}
+	}()
 	switch {
 	case len(writes) == 0:
 	case y.dryRun:
@@ -24,7 +33,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 			return err
 		}
 	default:
-		if created, createdActive, err = y.write(ctx, tx, writes); err != nil {
+		if created, createdActive, err = y.write(ctx, tx, writes, pending); err != nil {
 			return err
 		}
 	}
@@ -34,6 +43,8 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: apply page: %w", err)
 	}
+	committed = true
+	y.layouts.learn(pending)
 	for sc, n := range created {
 		y.kind(sc.Kind, sc.Application).created += n
 	}
@@ -62,8 +73,9 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 // write applies a page's writes and returns, per scope, the records
 // created and the change in how many of this run's creations are active.
 // The scopes' counts of active records change with them (counts.go).
-func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, createdActive map[Scope]int, err error) {
-	now := timeText(time.Now())
+func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending map[string]int64) (created, createdActive map[Scope]int, err error) {
+	t := time.Now()
+	now, ms := timeText(t), t.UnixMilli() // the history's time, the records'
 	active := map[Scope]int{} // per scope, the change in active records
 	var people, changes []any
 	// The creations of the other scopes (SaaS users by application, the
@@ -80,22 +92,26 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 		for _, c := range w.Changes {
 			changes = append(changes, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New))
 		}
+		layout, data, err := y.pack(ctx, tx, w, pending)
+		if err != nil {
+			return nil, nil, err
+		}
 		if w.Create {
 			var deact any
 			if w.Status == Inactive {
-				deact = now
+				deact = ms
 			}
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
 			switch w.Kind {
 			case Person:
-				people = append(people, w.Key, w.Data, w.hash(), w.Status, deact)
+				people = append(people, w.Key, layout, data, w.hash(), w.Status, deact)
 			case SaaSUser:
 				sc := y.other(&others, &order, w.Kind, w.Application)
-				others[sc] = append(others[sc], w.Application, w.Key, w.Data, w.hash(), w.Status, deact)
+				others[sc] = append(others[sc], w.Application, w.Key, layout, data, w.hash(), w.Status, deact)
 			default:
 				sc := y.other(&others, &order, w.Kind, "")
-				others[sc] = append(others[sc], w.Key, w.Data, w.hash(), w.Status, deact)
+				others[sc] = append(others[sc], w.Key, layout, data, w.hash(), w.Status, deact)
 			}
 			// The transaction rolls back on any failure, ErrNotFresh included.
 			if w.Status == Active {
@@ -109,12 +125,12 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 		st := upd[w.Kind]
 		if st == nil {
 			var err error
-			if st, err = tx.PrepareContext(ctx, `UPDATE `+w.Kind.table()+` SET data = ?, data_hash = ?, updated_at = ? WHERE id = ?`); err != nil {
+			if st, err = tx.PrepareContext(ctx, `UPDATE `+w.Kind.table()+` SET layout = ?, data = ?, data_hash = ?, updated_at = ? WHERE id = ?`); err != nil {
 				return nil, nil, fmt.Errorf("store: update %s: %w", w.Kind, err)
 			}
 			upd[w.Kind] = st
 		}
-		if _, err := st.ExecContext(ctx, w.Data, w.hash(), now, w.ID); err != nil {
+		if _, err := st.ExecContext(ctx, layout, data, w.hash(), ms, w.ID); err != nil {
 			return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 		}
 		if w.Status != "" {
@@ -122,7 +138,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 			// again with another status (the run's end leaves it alone).
 			// A row whose status really changed moves the count.
 			res, err := tx.ExecContext(ctx, `UPDATE `+w.Kind.table()+` SET status = ?, deactivated_at = CASE WHEN ? = 'inactive' THEN ? END WHERE id = ? AND status <> ?`,
-				w.Status, w.Status, now, w.ID, w.Status)
+				w.Status, w.Status, ms, w.ID, w.Status)
 			if err != nil {
 				return nil, nil, fmt.Errorf("store: update %s %q: %w", w.Kind, w.Key, err)
 			}
@@ -160,21 +176,21 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 		created[sc] = int(n)
 		return nil
 	}
-	consts := []any{y.integration, y.runID, now}
+	consts := []any{y.integration, y.runNum, ms}
 	err = create(Scope{Kind: Person}, multiInsert{
-		into:   `INSERT INTO people (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 5, cache: y.stmts,
+		into:   `INSERT INTO people (integration, created_run, created_at, key, layout, data, data_hash, status, deactivated_at)`,
+		consts: consts, cols: 6, cache: y.stmts,
 	}, people)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, sc := range order {
 		r := multiInsert{
-			into:   `INSERT INTO ` + sc.Kind.table() + ` (integration, created_run, created_at, key, data, data_hash, status, deactivated_at)`,
-			consts: consts, cols: 5, cache: y.stmts,
+			into:   `INSERT INTO ` + sc.Kind.table() + ` (integration, created_run, created_at, key, layout, data, data_hash, status, deactivated_at)`,
+			consts: consts, cols: 6, cache: y.stmts,
 		}
 		if sc.Kind == SaaSUser {
-			r.into, r.cols = `INSERT INTO saas_users (integration, created_run, created_at, application, key, data, data_hash, status, deactivated_at)`, 6
+			r.into, r.cols = `INSERT INTO saas_users (integration, created_run, created_at, application, key, layout, data, data_hash, status, deactivated_at)`, 7
 		}
 		if err := create(sc, r, others[sc]); err != nil {
 			return nil, nil, err
@@ -182,7 +198,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write) (created, 
 	}
 	_, err = multiInsert{
 		into:   `INSERT INTO changes (integration, run_id, at, kind, application, key, field, old, new)`,
-		consts: consts, cols: 6, cache: y.stmts,
+		consts: []any{y.integration, y.runID, now}, cols: 6, cache: y.stmts,
 	}.insert(ctx, tx, changes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: change history: %w", err)
@@ -217,6 +233,23 @@ func (w *Write) hash() int64 {
 		return w.Hash
 	}
 	return DataHash(w.Data)
+}
+
+// pack is a write's data as stored: its layout and its values (layout.go).
+func (y *Sync) pack(ctx context.Context, tx *sql.Tx, w Write, pending map[string]int64) (int64, string, error) {
+	l, data, ok := y.packer.pack(w.Data, w.Key)
+	switch {
+	case !ok:
+		return rawLayout, data, nil
+	case l == y.packer.last:
+		return y.packer.lastID, data, nil
+	}
+	id, err := y.layouts.id(ctx, tx, l, pending)
+	if err != nil {
+		return 0, "", err
+	}
+	y.packer.last, y.packer.lastID = l, id
+	return id, data, nil
 }
 
 func nullable(s string) any {
