@@ -99,7 +99,7 @@ func (s *Store) SaaSUsage(ctx context.Context, idleSince ...string) ([]AppUsage,
 		FROM (SELECT application, act,
 				CASE WHEN la GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN substr(la, 1, 10) END AS d
 			FROM (SELECT application, status = 'active' AS act,
-					CASE WHEN status = 'active' THEN `+f[0]+` END AS la
+					CASE WHEN status = 'active' THEN ` + f[0] + ` END AS la
 				FROM saas_users NOT INDEXED LIMIT -1)
 			LIMIT -1)
 		GROUP BY application ORDER BY application`

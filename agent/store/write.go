@@ -76,7 +76,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending map[string]int64) (created, createdActive map[Scope]int, err error) {
 	t := time.Now()
 	now, ms := timeText(t), t.UnixMilli() // the history's time, the records'
-	active := map[Scope]int{} // per scope, the change in active records
+	active := map[Scope]int{}             // per scope, the change in active records
 	var people, changes []any
 	// The creations of the other scopes (SaaS users by application, the
 	// SaaS discovery kinds), in the order they first come.
