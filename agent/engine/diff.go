@@ -138,11 +138,11 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 				return nil, nil, nil, fmt.Errorf("%s %q: stored data: %w", kind, e.key, err)
 			}
 		}
-		data, hash := e.data[k], e.hash[k]
+		data, hash, packed := e.data[k], e.hash[k], e.packed[k]
 		if data == nil {
-			data, hash = canonicalKeys(fields, nil, &r.keys), 0
+			data, hash, packed = canonicalKeys(fields, nil, &r.keys), 0, store.Packed{}
 		}
-		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID, Hash: hash}
+		w := store.Write{Kind: kind, Application: app, Key: e.key, ID: ex.ID, Hash: hash, Packed: packed}
 		switch {
 		case !ex.Found && r.spec.Preference == UpdateOnly:
 			c.SkippedByPreference++

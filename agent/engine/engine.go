@@ -216,7 +216,8 @@ type run struct {
 	sync    *store.Sync
 	started bool
 	pages   int
-	keys    []string // scratch for canonical's sorted keys, in page (mapPage has its own)
+	keys    []string     // scratch for canonical's sorted keys, in page (mapPage has its own)
+	packer  store.Packer // a push's (fetch's mapPage has its own)
 
 	rules       kindRules // the mode's primary kind
 	applyStatus bool      // status changes are applied (deactivate, or a contract's end)

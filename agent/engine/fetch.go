@@ -36,9 +36,10 @@ func (r *run) fetch(ctx context.Context) error {
 	go func() {
 		defer close(maps)
 		var keys []string // canonical's scratch, this goroutine's own
+		var packer store.Packer
 		for p := range pages {
 			select {
-			case maps <- r.mapPage(p, &keys):
+			case maps <- r.mapPage(p, &keys, &packer):
 			case <-ctx.Done():
 			}
 		}

@@ -22,6 +22,9 @@ type entry struct {
 	// failed: it needs the stored values first), hash its DataHash.
 	data [2][]byte
 	hash [2]int64
+	// packed is data as the store keeps it, packed here, ahead of the
+	// store's write transaction.
+	packed [2]store.Packed
 	// A SaaS user of a roster across applications (application_from):
 	// its application and its person's index in the page's entries.
 	app   string
@@ -50,7 +53,8 @@ type mapped struct {
 
 // mapPage filters, maps and encodes one page. It reads only the spec:
 // it runs ahead of the store.
-func (r *run) mapPage(p vendors.Page, keys *[]string) mapped {
+// keys and packer are the calling goroutine's scratch.
+func (r *run) mapPage(p vendors.Page, keys *[]string, packer *store.Packer) mapped {
 	env := mapping.Env{CredentialName: r.spec.CredentialName, SyncTime: r.rep.StartedAt}
 	m := mapped{number: p.Number, entries: make([]entry, 0, len(p.Records)), fetched: len(p.Records)}
 	index := make(map[string]int, len(p.Records))
@@ -104,6 +108,7 @@ func (r *run) mapPage(p vendors.Page, keys *[]string) mapped {
 				arena = canonicalKeys(fields, arena, keys)
 				e.data[k] = arena[start:len(arena):len(arena)]
 				e.hash[k] = store.DataHash(e.data[k])
+				e.packed[k] = packer.Pack(e.data[k], e.key)
 			}
 		}
 	}

@@ -81,7 +81,7 @@ func Push(ctx context.Context, st *store.Store, spec Spec, records []vendors.Rec
 		return Report{Integration: spec.Integration, Trigger: TriggerPush, Outcome: store.OutcomeSkipped, Error: err.Error()}, err
 	}
 	return push(ctx, st, spec, opt, func(ctx context.Context, r *run) error {
-		return r.page(ctx, r.mapPage(vendors.Page{Number: 1, Records: records}, &r.keys))
+		return r.page(ctx, r.mapPage(vendors.Page{Number: 1, Records: records}, &r.keys, &r.packer))
 	})
 }
 

@@ -59,9 +59,9 @@ func parseSpec(spec string) (*layout, error) {
 // jsonString returns the JSON string that starts data[i] and where it
 // ends; false when there is none or it holds a raw control character
 // (never in canonical text).
-func jsonString(data string, i int) (string, int, bool) {
+func jsonString[T ~string | ~[]byte](data T, i int) (T, int, bool) {
 	if i >= len(data) || data[i] != '"' {
-		return "", i, false
+		return data[:0], i, false
 	}
 	for j := i + 1; j < len(data); j++ {
 		switch c := data[j]; {
@@ -70,24 +70,24 @@ func jsonString(data string, i int) (string, int, bool) {
 		case c == '"':
 			return data[i : j+1], j + 1, true
 		case c < 0x20:
-			return "", i, false
+			return data[:0], i, false
 		}
 	}
-	return "", i, false
+	return data[:0], i, false
 }
 
 // splitObject reads a canonical object of strings into its names and
 // values, JSON-quoted, appending to the slices given.
-func splitObject(data string, names, values []string) ([]string, []string, bool) {
+func splitObject(data []byte, names, values [][]byte) ([][]byte, [][]byte, bool) {
 	if len(data) < 2 || data[0] != '{' {
 		return names, values, false
 	}
-	if data == "{}" {
+	if string(data) == "{}" {
 		return names, values, true
 	}
 	i := 1
 	for {
-		var n, v string
+		var n, v []byte
 		var ok bool
 		if n, i, ok = jsonString(data, i); !ok || i >= len(data) || data[i] != ':' {
 			return names, values, false
@@ -109,33 +109,43 @@ func splitObject(data string, names, values []string) ([]string, []string, bool)
 // keyField is the index of the first value that is the key, JSON-quoted
 // as is (a key with a backslash is never left out: its quoted form could
 // read back otherwise), or -1.
-func keyField(values []string, key string) int {
+func keyField(values [][]byte, key string) int {
 	if strings.IndexByte(key, '\\') >= 0 {
 		return -1
 	}
 	for i, v := range values {
-		if len(v) == len(key)+2 && v[1:len(v)-1] == key {
+		if len(v) == len(key)+2 && string(v[1:len(v)-1]) == key {
 			return i
 		}
 	}
 	return -1
 }
 
-// packer packs a session's data, remembering the layout it met last: a
-// page's records mostly share one.
-type packer struct {
-	names, values []string
+// Packer packs records' data, remembering the layout it met last (a
+// page's records mostly share one). The engine packs ahead of the store,
+// in its mapping goroutine (Write.Packed), so that the write transaction
+// does not parse the data again; the store packs what comes unpacked.
+type Packer struct {
+	names, values [][]byte
 	buf           []byte
 	last          *layout
-	lastID        int64
 }
 
-// pack returns data's layout and positional form. ok is false when data
-// is not a canonical object of strings (it is then stored raw).
-func (p *packer) pack(data, key string) (l *layout, packed string, ok bool) {
+// Packed is a record's data as the store keeps it: its layout and its
+// values. The zero value is "not packed".
+type Packed struct {
+	l    *layout
+	data string
+}
+
+// Pack packs canonical data (engine.canonical's: a JSON object of strings,
+// sorted) of the record with key. Other data is left for the store to
+// keep raw: the zero Packed.
+func (p *Packer) Pack(data []byte, key string) Packed {
+	var ok bool
 	p.names, p.values, ok = splitObject(data, p.names[:0], p.values[:0])
 	if !ok {
-		return nil, data, false
+		return Packed{}
 	}
 	k := keyField(p.values, key)
 	p.buf = append(p.buf[:0], '[')
@@ -149,18 +159,22 @@ func (p *packer) pack(data, key string) (l *layout, packed string, ok bool) {
 		p.buf = append(p.buf, v...)
 	}
 	p.buf = append(p.buf, ']')
-	if p.last != nil && p.last.key == k && equalStrings(p.last.names, p.names) {
-		return p.last, string(p.buf), true
+	if p.last == nil || p.last.key != k || !sameNames(p.last.names, p.names) {
+		l := &layout{key: k, names: make([]string, len(p.names))}
+		for i, n := range p.names {
+			l.names[i] = string(n)
+		}
+		p.last = l
 	}
-	return &layout{names: append([]string(nil), p.names...), key: k}, string(p.buf), true
+	return Packed{l: p.last, data: string(p.buf)}
 }
 
-func equalStrings(a, b []string) bool {
+func sameNames(a []string, b [][]byte) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i] != string(b[i]) {
 			return false
 		}
 	}

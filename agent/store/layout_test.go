@@ -44,14 +44,15 @@ func TestPackUnpack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var p packer
-			l, packed, ok := p.pack(tc.data, tc.key)
+			var p Packer
+			pk := p.Pack([]byte(tc.data), tc.key)
+			l, packed, ok := pk.l, pk.data, pk.l != nil
 			if ok != tc.ok {
 				t.Fatalf("pack(%s) ok = %v; want %v", tc.data, ok, tc.ok)
 			}
 			if !ok {
-				if packed != tc.data {
-					t.Errorf("raw data %q; want it as it was, %q", packed, tc.data)
+				if pk != (Packed{}) {
+					t.Errorf("data left raw packed as %+v; want the zero Packed", pk)
 				}
 				return
 			}
@@ -112,8 +113,9 @@ func FuzzPack(f *testing.F) {
 	f.Add(`{"a":"\u00e9","b":""}`, "")
 	f.Add(`{}`, "")
 	f.Fuzz(func(t *testing.T, data, key string) {
-		var p packer
-		l, packed, ok := p.pack(data, key)
+		var p Packer
+		pk := p.Pack([]byte(data), key)
+		l, packed, ok := pk.l, pk.data, pk.l != nil
 		if ok {
 			l2, err := parseSpec(l.spec())
 			if err != nil {
@@ -128,7 +130,7 @@ func FuzzPack(f *testing.F) {
 		var m map[string]string
 		if json.Unmarshal([]byte(data), &m) == nil && m != nil {
 			canon, _ := json.Marshal(m)
-			if _, _, ok := p.pack(string(canon), key); !ok {
+			if pk := p.Pack(canon, key); pk.l == nil {
 				t.Fatalf("canonical %s not packed", canon)
 			}
 		}

@@ -512,7 +512,7 @@ var goMigrations = map[int]func(context.Context, *sql.Tx) error{
 func migrate13(ctx context.Context, tx *sql.Tx) error {
 	var ls layouts
 	pending := map[string]int64{}
-	var p packer
+	var p Packer
 	for _, k := range Kinds {
 		t := k.table()
 		app, appCol, cols := "", "", 12
@@ -546,14 +546,13 @@ func migrate13(ctx context.Context, tx *sql.Tx) error {
 					rows.Close()
 					return fmt.Errorf("%s: %w", t, err)
 				}
-				lid := int64(rawLayout)
-				l, packed, ok := p.pack(data, key)
-				if ok {
-					if lid, err = ls.id(ctx, tx, l, pending); err != nil {
+				lid, packed := int64(rawLayout), data
+				if pk := p.Pack([]byte(data), key); pk.l != nil {
+					if lid, err = ls.id(ctx, tx, pk.l, pending); err != nil {
 						rows.Close()
 						return err
 					}
-					p.last, p.lastID = l, lid
+					packed = pk.data
 				}
 				args = append(args, id, integration)
 				if k == SaaSUser {

@@ -109,6 +109,7 @@ type Write struct {
 	ID          int64  // the stored record's, for an update
 	Data        string // canonical JSON of the mapped fields
 	Hash        int64  // DataHash(Data) when the caller has it; 0: the store computes it
+	Packed      Packed // Data packed (Packer) when the caller has it
 	Create      bool
 	Status      string // for a creation; for an update, a status to set ("" keeps it)
 	Changes     []FieldChange
@@ -148,7 +149,11 @@ type Sync struct {
 	partial     bool                 // a push: see Partial
 	stmts       *stmtCache
 	layouts     *layouts
-	packer      packer
+	packer      Packer
+	// The layout of the last write and its id: a page's writes mostly
+	// share one, and the engine's Packer hands the same one on.
+	lastLayout   *layout
+	lastLayoutID int64
 }
 
 // DeliverTo names the destinations the run's changes are queued for when

@@ -23,7 +23,7 @@ func (y *Sync) ApplyPage(ctx context.Context, writes []Write, seen []Seen) error
 	committed := false
 	defer func() {
 		if !committed && len(pending) > 0 {
-			y.packer.last = nil
+			y.lastLayout = nil
 		}
 	}()
 	switch {
@@ -235,21 +235,24 @@ func (w *Write) hash() int64 {
 	return DataHash(w.Data)
 }
 
-// pack is a write's data as stored: its layout and its values (layout.go).
+// pack is a write's data as stored: its layout and its values (layout.go),
+// packed by the engine already or here.
 func (y *Sync) pack(ctx context.Context, tx *sql.Tx, w Write, pending map[string]int64) (int64, string, error) {
-	l, data, ok := y.packer.pack(w.Data, w.Key)
-	switch {
-	case !ok:
-		return rawLayout, data, nil
-	case l == y.packer.last:
-		return y.packer.lastID, data, nil
+	pk := w.Packed
+	if pk.l == nil {
+		if pk = y.packer.Pack([]byte(w.Data), w.Key); pk.l == nil {
+			return rawLayout, w.Data, nil
+		}
 	}
-	id, err := y.layouts.id(ctx, tx, l, pending)
+	if pk.l == y.lastLayout {
+		return y.lastLayoutID, pk.data, nil
+	}
+	id, err := y.layouts.id(ctx, tx, pk.l, pending)
 	if err != nil {
 		return 0, "", err
 	}
-	y.packer.last, y.packer.lastID = l, id
-	return id, data, nil
+	y.lastLayout, y.lastLayoutID = pk.l, id
+	return id, pk.data, nil
 }
 
 func nullable(s string) any {
