@@ -34,12 +34,50 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	if err != nil {
 		return fail(err)
 	}
-	var found sql.NullString
-	if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runNum, string(js)}, args...)...).Scan(&found); err != nil {
-		return fail(err)
+	// First where the records most likely are (guessSQL), then through
+	// the key index for the keys not found there.
+	rest, restJS := keys, js
+	var restAt []int // rest's places in keys; nil: the same
+	if ks.guessSkip > 0 {
+		ks.guessSkip--
+	} else if len(keys) > 1 {
+		var found sql.NullString
+		if err := y.conn.QueryRowContext(ctx, guessSQL(kind, where), append(append([]any{y.runNum, string(js)}, args...), args...)...).Scan(&found); err != nil {
+			return fail(err)
+		}
+		if err := parseLookup(found.String, out); err != nil {
+			return fail(err)
+		}
+		rest, restAt = nil, []int{}
+		for i, e := range out {
+			if !e.Found {
+				rest, restAt = append(rest, keys[i]), append(restAt, i)
+			}
+		}
+		if 2*len(rest) > len(keys) {
+			// Not in the source's order here: probe the next pages'
+			// keys through the index only, then try again.
+			ks.guessSkip = guessPause
+		}
+		if restJS, err = json.Marshal(rest); err != nil {
+			return fail(err)
+		}
 	}
-	if err := parseLookup(found.String, out); err != nil {
-		return fail(err)
+	if len(rest) > 0 {
+		var found sql.NullString
+		if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runNum, string(restJS)}, args...)...).Scan(&found); err != nil {
+			return fail(err)
+		}
+		sub := out
+		if restAt != nil {
+			sub = make([]Existing, len(rest))
+		}
+		if err := parseLookup(found.String, sub); err != nil {
+			return fail(err)
+		}
+		for j, i := range restAt {
+			out[i] = sub[j]
+		}
 	}
 	if y.dryRows > 0 {
 		if err := y.lookupDry(ctx, kind, application, string(js), out); err != nil {
@@ -62,6 +100,25 @@ func lookupSQL(kind Kind, where string) string {
 	return `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')
 		FROM json_each(?) j CROSS JOIN ` + kind.table() + ` t ON ` + where + ` AND t.key = j.value`
 }
+
+// guessSQL is lookupSQL where the records most likely are: a resync
+// lists its records in the order a first sync stored them, one after the
+// other, so the page's first key is found through the key index and each
+// other key at that record's id plus its place in the page, by rowid,
+// without a probe of the key index. where comes twice: its arguments too.
+// A record is taken only when its key and scope are the ones asked for,
+// so a wrong guess finds nothing, and Lookup asks the key index for what
+// was not found.
+func guessSQL(kind Kind, where string) string {
+	return `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?1) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')
+		FROM json_each(?2) j CROSS JOIN ` + kind.table() + ` t
+		ON t.id = (SELECT t.id FROM ` + kind.table() + ` t WHERE ` + where + ` AND t.key = json_extract(?2, '$[0]')) + j.key
+		AND t.key = j.value AND ` + where
+}
+
+// guessPause is how many pages Lookup probes through the key index alone
+// after a page whose records were mostly not where guessSQL looked.
+const guessPause = 8
 
 // parseLookup reads lookupSQL's answer into out, by key index.
 func parseLookup(s string, out []Existing) error {

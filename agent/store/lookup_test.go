@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A key lookup is one index probe a key, for both kinds: json_each is the
@@ -27,6 +31,12 @@ func TestLookupPlan(t *testing.T) {
 		plan := queryPlan(t, st, lookupSQL(tc.kind, where), append([]any{"r2", `["u001@x"]`}, args...)...)
 		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN j") || !strings.HasPrefix(plan[1], "SEARCH t USING INDEX "+tc.index+" (") {
 			t.Errorf("%s lookup plan = %q; want SCAN j, then SEARCH t USING INDEX %s", tc.kind, plan, tc.index)
+		}
+		// The guess: the first key through the index, once; every key by rowid.
+		plan = queryPlan(t, st, guessSQL(tc.kind, where), append(append([]any{"r2", `["u001@x"]`}, args...), args...)...)
+		if len(plan) != 4 || !strings.HasPrefix(plan[0], "SCAN j") || !strings.HasPrefix(plan[1], "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)") ||
+			!strings.HasPrefix(plan[2], "SCALAR SUBQUERY") || !strings.Contains(plan[3], "INDEX "+tc.index+" (") {
+			t.Errorf("%s guess plan = %q; want SCAN j, SEARCH t by rowid, a scalar subquery through %s", tc.kind, plan, tc.index)
 		}
 	}
 }
@@ -73,5 +83,100 @@ func TestEachIDBothWays(t *testing.T) {
 	plan := queryPlan(t, st, q, append([]any{0, 100}, args...)...)
 	if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") {
 		t.Errorf("chunk plan = %q; want a rowid range", plan)
+	}
+}
+
+// Lookup's guess by rowid (guessSQL) answers what the key index answers,
+// whatever the order the keys come in: the stored order, reversed, with
+// records gone or unknown keys in between, a first key it does not know;
+// and with another integration's records, of the same keys, stored in
+// between (at the very ids it guesses).
+func TestLookupGuessesOnlyWhatTheIndexFinds(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	keys := keysN(0, 60)
+	// acme and other store the same keys, a page of 10 each in turn,
+	// other a page ahead: after acme's u000-u009 come other's u010-u019,
+	// where a guess from acme's u005 looks for acme's u010.
+	var syncs []*Sync
+	for _, in := range []string{"acme", "other"} {
+		if err := st.StartRun(ctx, Run{ID: in + "1", Integration: in, Trigger: "manual", StartedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		y, err := st.BeginSync(ctx, in, in+"1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer y.Close()
+		syncs = append(syncs, y)
+	}
+	for p := 0; p < len(keys); p += 10 {
+		for i, y := range syncs {
+			var ws []Write
+			q := (p + 10*i) % len(keys)
+			for _, k := range keys[q : q+10] {
+				ws = append(ws, Write{Kind: Person, Key: k, Data: `{"email":"` + k + `"}`, Create: true, Status: Active})
+			}
+			if err := y.ApplyPage(ctx, ws, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rev := slices.Clone(keys)
+	slices.Reverse(rev)
+	var gaps, unknown []string
+	for i, k := range keys {
+		if i%7 != 3 {
+			gaps = append(gaps, k)
+		}
+		unknown = append(unknown, k)
+		if i%5 == 0 {
+			unknown = append(unknown, fmt.Sprintf("new%d@x", i))
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		keys  []string
+		pause bool // the guess misses most: the next pages are not guessed
+	}{
+		{"the stored order", keys, false},
+		{"pages across the stored ones", keys[5:], false},
+		{"reversed", rev, true},
+		{"records gone", gaps, true},
+		{"unknown keys between", unknown, true},
+		{"an unknown first key", append([]string{"zzz@x"}, keys...), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y, err := st.BeginSync(ctx, "acme", "r-"+tc.name, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer y.Close()
+			where, args := y.where(Person, "")
+			for p := 0; p < len(tc.keys); p += 10 {
+				page := tc.keys[p:min(p+10, len(tc.keys))]
+				got, err := y.Lookup(ctx, Person, "", page)
+				if err != nil {
+					t.Fatal(err)
+				}
+				js, _ := json.Marshal(page)
+				var found sql.NullString
+				if err := y.conn.QueryRowContext(ctx, lookupSQL(Person, where), append([]any{y.runNum, string(js)}, args...)...).Scan(&found); err != nil {
+					t.Fatal(err)
+				}
+				want := make([]Existing, len(page))
+				if err := parseLookup(found.String, want); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("page %q:\n got %+v\nwant %+v", page, got, want)
+				}
+				if p == 0 {
+					if paused := y.kind(Person, "").guessSkip > 0; paused != tc.pause {
+						t.Errorf("after the first page, guessing paused = %v; want %v", paused, tc.pause)
+					}
+				}
+			}
+		})
 	}
 }

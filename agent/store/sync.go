@@ -191,6 +191,7 @@ type kindState struct {
 	createdActive int
 	activeSeen    int
 	scanned       bool // the last Plan scanned the scope (tests)
+	guessSkip     int  // pages Lookup still looks up without guessSQL
 }
 
 func (y *Sync) kind(k Kind, application string) *kindState {
