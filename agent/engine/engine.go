@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentsync/agent/agent/store"
@@ -165,6 +166,7 @@ func Run(ctx context.Context, st *store.Store, spec Spec, src Source, opt Option
 	rep.Kind = countedKind(spec.Mode)
 	log = log.With("integration", spec.Integration, "run_id", rep.RunID)
 	r := &run{spec: spec, src: src, st: st, rep: &rep, log: log, opt: opt}
+	r.packAhead.Store(true) // until a page says otherwise: a first sync writes them all
 	r.setup()
 	err := r.do(ctx)
 	rep.FinishedAt = time.Now().UTC()
@@ -218,6 +220,9 @@ type run struct {
 	pages   int
 	keys    []string     // scratch for canonical's sorted keys, in page (mapPage has its own)
 	packer  store.Packer // a push's (fetch's mapPage has its own)
+	// packAhead: mapPage packs the records' data for the store (a page
+	// mostly written); else the store packs the few it writes.
+	packAhead atomic.Bool
 
 	rules       kindRules // the mode's primary kind
 	applyStatus bool      // status changes are applied (deactivate, or a contract's end)

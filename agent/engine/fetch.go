@@ -94,6 +94,9 @@ func (r *run) page(ctx context.Context, m mapped) error {
 		}
 		writes, seen, err := r.diffPage(ctx, &m)
 		if err == nil {
+			// Packing ahead pays where most records are written (a
+			// first sync), and is wasted where few are (a resync).
+			r.packAhead.Store(2*len(writes) > len(m.entries)+len(m.saas))
 			err = r.sync.ApplyPage(ctx, writes, seen)
 		}
 		if err == nil {

@@ -108,7 +108,9 @@ func (r *run) mapPage(p vendors.Page, keys *[]string, packer *store.Packer) mapp
 				arena = canonicalKeys(fields, arena, keys)
 				e.data[k] = arena[start:len(arena):len(arena)]
 				e.hash[k] = store.DataHash(e.data[k])
-				e.packed[k] = packer.Pack(e.data[k], e.key)
+				if r.packAhead.Load() {
+					e.packed[k] = packer.Pack(e.data[k], e.key)
+				}
 			}
 		}
 	}
