@@ -88,7 +88,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 			st.Close()
 		}
 	}()
-	for _, w := range writes {
+	for i, w := range writes {
 		for _, c := range w.Changes {
 			changes = append(changes, string(w.Kind), w.Application, w.Key, c.Field, nullable(c.Old), nullable(c.New))
 		}
@@ -105,6 +105,10 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 			// becomes; if it fails, FinishRun marks its creations unseen.
 			switch w.Kind {
 			case Person:
+				if people == nil {
+					// Room for the rest of the page: a first sync creates them all.
+					people = make([]any, 0, 6*(len(writes)-i))
+				}
 				people = append(people, w.Key, layout, data, w.hash(), w.Status, deact)
 			case SaaSUser:
 				sc := y.other(&others, &order, w.Kind, w.Application)

@@ -40,6 +40,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -100,6 +101,10 @@ type Transport struct {
 
 	mu     sync.Mutex
 	nextAt time.Time // pacing: no request before this
+	// lastBody is the size of the last body read: the room a body of
+	// unknown length (chunked, or decompressed) gets up front, since a
+	// source's pages are much alike.
+	lastBody atomic.Int64
 }
 
 // NewClient returns an http.Client over a new Transport. The client has
@@ -288,10 +293,15 @@ func (t *Transport) once(req *http.Request, attempt int) (*http.Response, []byte
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readCapped(resp.Body, resp.ContentLength, t.o.MaxResponseBytes)
+	length := resp.ContentLength
+	if length < 0 {
+		length = t.lastBody.Load()
+	}
+	body, err := readCapped(resp.Body, length, t.o.MaxResponseBytes)
 	if err != nil {
 		return nil, nil, err
 	}
+	t.lastBody.Store(int64(len(body)))
 	return resp, body, nil
 }
 
@@ -319,9 +329,9 @@ func ReadAll(resp *http.Response) ([]byte, error) {
 }
 
 // readCapped reads all of r, failing with ErrTooLarge past max bytes. A
-// body that says its length (the response's Content-Length) is read into
-// a buffer of that size at once (io.ReadAll grows its buffer by copying:
-// twice a page's size in all).
+// body whose length is known or guessed (the response's Content-Length,
+// else the last body's) is read into a buffer of that size at once
+// (io.ReadAll grows its buffer by copying: twice a page's size in all).
 func readCapped(r io.Reader, length, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = 1<<63 - 2
