@@ -109,13 +109,13 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 					// Room for the rest of the page: a first sync creates them all.
 					people = make([]any, 0, 6*(len(writes)-i))
 				}
-				people = append(people, w.Key, layout, data, w.hash(), w.Status, deact)
+				people = append(people, w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
 			case SaaSUser:
 				sc := y.other(&others, &order, w.Kind, w.Application)
-				others[sc] = append(others[sc], w.Application, w.Key, layout, data, w.hash(), w.Status, deact)
+				others[sc] = append(others[sc], w.Application, w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
 			default:
 				sc := y.other(&others, &order, w.Kind, "")
-				others[sc] = append(others[sc], w.Key, layout, data, w.hash(), w.Status, deact)
+				others[sc] = append(others[sc], w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
 			}
 			// The transaction rolls back on any failure, ErrNotFresh included.
 			if w.Status == Active {
@@ -257,6 +257,20 @@ func (y *Sync) pack(ctx context.Context, tx *sql.Tx, w Write, pending map[string
 	}
 	y.lastLayout, y.lastLayoutID = pk.l, id
 	return id, pk.data, nil
+}
+
+// The statuses as arguments, boxed once: a string put in an interface is
+// an allocation, one per record of a first sync.
+var activeArg, inactiveArg any = Active, Inactive
+
+func statusArg(s string) any {
+	switch s {
+	case Active:
+		return activeArg
+	case Inactive:
+		return inactiveArg
+	}
+	return s
 }
 
 func nullable(s string) any {
