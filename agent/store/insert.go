@@ -18,6 +18,10 @@ type multiInsert struct {
 	consts []any
 	cols   int        // values a row
 	cache  *stmtCache // where the full-size statement stays prepared; nil: prepared each time
+	// sel, when set, is what the SELECT takes of a row instead of
+	// column1..columnN: expressions over them and the consts ({0} the
+	// first const).
+	sel []string
 }
 
 // stmtCache keeps the store's big multi-row statements prepared: SQLite
@@ -115,10 +119,19 @@ func (r multiInsert) sql(n int) string {
 	b.WriteString(") ")
 	b.WriteString(r.into)
 	b.WriteString(" SELECT ")
+	var consts []string
 	for i := range r.consts {
-		fmt.Fprintf(&b, "?%d, ", n*r.cols+i+1)
+		p := fmt.Sprintf("?%d", n*r.cols+i+1)
+		fmt.Fprintf(&b, "%s, ", p)
+		consts = append(consts, fmt.Sprintf("{%d}", i), p)
+	}
+	if r.sel != nil {
+		b.WriteString(strings.NewReplacer(consts...).Replace(strings.Join(r.sel, ", ")))
 	}
 	for i := range r.cols {
+		if r.sel != nil {
+			break
+		}
 		if i > 0 {
 			b.WriteString(", ")
 		}

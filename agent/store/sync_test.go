@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +117,54 @@ func TestPlanFindsTheMissingAcrossBatches(t *testing.T) {
 	// They come back: reactivated, and nobody is missing any more.
 	if p := syncRun(t, st, "r4", keysN(0, 25), nil); p.Reactivate != 7 || p.Deactivate != 0 || p.returning != 6 {
 		t.Errorf("return plan = %+v; want 7 reactivated, 6 returning", p)
+	}
+}
+
+// A creation's status is bound as whether it is active: an inactive one
+// is stored inactive, deactivated when it was created; an active one has
+// no deactivation time; a status that is neither is refused.
+func TestCreationStatus(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	if err := st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	y, err := st.BeginSync(ctx, "acme", "r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	bad := []Write{{Kind: Person, Key: "c", Data: `{}`, Create: true, Status: "gone"}}
+	if err := y.ApplyPage(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), `"gone"`) {
+		t.Errorf("a creation with status gone: %v; want an error naming it", err)
+	}
+	ws := []Write{
+		{Kind: Person, Key: "a", Data: `{}`, Create: true, Status: Active},
+		{Kind: Person, Key: "b", Data: `{}`, Create: true, Status: Inactive},
+		{Kind: SaaSUser, Application: "Acme", Key: "a", Data: `{}`, Create: true, Status: Inactive},
+	}
+	if err := y.ApplyPage(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range []Kind{Person, SaaSUser} {
+		err := st.Records(ctx, "acme", k, func(r Record) error {
+			deact := "-"
+			if !r.DeactivatedAt.IsZero() {
+				deact = "at creation"
+				if !r.DeactivatedAt.Equal(r.CreatedAt) {
+					deact = r.DeactivatedAt.String() + " != " + r.CreatedAt.String()
+				}
+			}
+			got = append(got, string(k)+" "+r.Key+" "+r.Status+" "+deact)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"person a active -", "person b inactive at creation", "saas_user a inactive at creation"}
+	if !slices.Equal(got, want) {
+		t.Errorf("records %q; want %q", got, want)
 	}
 }

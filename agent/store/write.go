@@ -97,9 +97,12 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 			return nil, nil, err
 		}
 		if w.Create {
-			var deact any
-			if w.Status == Inactive {
-				deact = ms
+			// The status as an integer (createSel makes it the text, and
+			// the deactivation time of an inactive one): a text bound is
+			// a copy, an integer is not.
+			act := w.Status == Active
+			if !act && w.Status != Inactive {
+				return nil, nil, fmt.Errorf("store: create %s %q: status %q", w.Kind, w.Key, w.Status)
 			}
 			// seen_until NULL: seen by the latest success, which this run
 			// becomes; if it fails, FinishRun marks its creations unseen.
@@ -107,15 +110,15 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 			case Person:
 				if people == nil {
 					// Room for the rest of the page: a first sync creates them all.
-					people = make([]any, 0, 6*(len(writes)-i))
+					people = make([]any, 0, 5*(len(writes)-i))
 				}
-				people = append(people, w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
+				people = append(people, w.Key, layout, data, w.hash(), act)
 			case SaaSUser:
 				sc := y.other(&others, &order, w.Kind, w.Application)
-				others[sc] = append(others[sc], w.Application, w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
+				others[sc] = append(others[sc], w.Application, w.Key, layout, data, w.hash(), act)
 			default:
 				sc := y.other(&others, &order, w.Kind, "")
-				others[sc] = append(others[sc], w.Key, layout, data, w.hash(), statusArg(w.Status), deact)
+				others[sc] = append(others[sc], w.Key, layout, data, w.hash(), act)
 			}
 			// The transaction rolls back on any failure, ErrNotFresh included.
 			if w.Status == Active {
@@ -183,7 +186,7 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 	consts := []any{y.integration, y.runNum, ms}
 	err = create(Scope{Kind: Person}, multiInsert{
 		into:   `INSERT INTO people (integration, created_run, created_at, key, layout, data, data_hash, status, deactivated_at)`,
-		consts: consts, cols: 6, cache: y.stmts,
+		consts: consts, cols: 5, cache: y.stmts, sel: createSel(5),
 	}, people)
 	if err != nil {
 		return nil, nil, err
@@ -191,10 +194,10 @@ func (y *Sync) write(ctx context.Context, tx *sql.Tx, writes []Write, pending ma
 	for _, sc := range order {
 		r := multiInsert{
 			into:   `INSERT INTO ` + sc.Kind.table() + ` (integration, created_run, created_at, key, layout, data, data_hash, status, deactivated_at)`,
-			consts: consts, cols: 6, cache: y.stmts,
+			consts: consts, cols: 5, cache: y.stmts, sel: createSel(5),
 		}
 		if sc.Kind == SaaSUser {
-			r.into, r.cols = `INSERT INTO saas_users (integration, created_run, created_at, application, key, layout, data, data_hash, status, deactivated_at)`, 7
+			r.into, r.cols, r.sel = `INSERT INTO saas_users (integration, created_run, created_at, application, key, layout, data, data_hash, status, deactivated_at)`, 6, createSel(6)
 		}
 		if err := create(sc, r, others[sc]); err != nil {
 			return nil, nil, err
@@ -259,18 +262,17 @@ func (y *Sync) pack(ctx context.Context, tx *sql.Tx, w Write, pending map[string
 	return id, pk.data, nil
 }
 
-// The statuses as arguments, boxed once: a string put in an interface is
-// an allocation, one per record of a first sync.
-var activeArg, inactiveArg any = Active, Inactive
-
-func statusArg(s string) any {
-	switch s {
-	case Active:
-		return activeArg
-	case Inactive:
-		return inactiveArg
+// createSel is what a creation's row of cols values becomes: the values
+// as they are but the last, whether it is active, which gives the status
+// and, for an inactive one, its deactivation time (the creation's: const
+// {2}).
+func createSel(cols int) []string {
+	var sel []string
+	for i := 1; i < cols; i++ {
+		sel = append(sel, fmt.Sprintf("column%d", i))
 	}
-	return s
+	last := fmt.Sprintf("column%d", cols)
+	return append(sel, `CASE `+last+` WHEN 1 THEN '`+Active+`' ELSE '`+Inactive+`' END`, `CASE `+last+` WHEN 1 THEN NULL ELSE {2} END`)
 }
 
 func nullable(s string) any {
