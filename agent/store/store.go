@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -616,12 +617,27 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	first, rewrote := 0, false
 	for {
-		done, err := migrateOne(ctx, conn)
-		if err != nil || done {
+		version, err := migrateOne(ctx, conn)
+		if err != nil {
 			return err
 		}
+		if version == 0 {
+			break
+		}
+		first = cmp.Or(first, version)
+		rewrote = rewrote || version == 13
 	}
+	if rewrote && first > 1 { // not a new store
+		// Migration 13 left the old record tables' pages free in the
+		// file, as big as the store was: give them back (an upgrade
+		// should not double the file).
+		if _, err := conn.ExecContext(ctx, `VACUUM`); err != nil {
+			return fmt.Errorf("vacuum after migration 13: %w", err)
+		}
+	}
+	return nil
 }
 
 // firstConn opens the first connection. Its journal_mode pragma switches
@@ -644,41 +660,42 @@ func (s *Store) firstConn(ctx context.Context) (*sql.Conn, error) {
 	}
 }
 
-// migrateOne applies the next pending migration. The version is read
-// inside the write transaction (immediate), so two processes opening a new
-// store at once cannot both apply the same migration.
-func migrateOne(ctx context.Context, conn *sql.Conn) (done bool, err error) {
+// migrateOne applies the next pending migration and returns its version,
+// 0 when none was pending. The version is read inside the write
+// transaction (immediate), so two processes opening a new store at once
+// cannot both apply the same migration.
+func migrateOne(ctx context.Context, conn *sql.Conn) (applied int, err error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	defer tx.Rollback()
 	var version int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return false, fmt.Errorf("read schema version: %w", err)
+		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	switch {
 	case version > len(migrations):
-		return false, fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
+		return 0, fmt.Errorf("schema version %d is newer than this agent knows (%d): use a newer agent", version, len(migrations))
 	case version == len(migrations):
-		return true, nil
+		return 0, nil
 	}
 	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+		return 0, fmt.Errorf("migration %d: %w", version+1, err)
 	}
 	if step := goMigrations[version+1]; step != nil {
 		if err := step(ctx, tx); err != nil {
-			return false, fmt.Errorf("migration %d: %w", version+1, err)
+			return 0, fmt.Errorf("migration %d: %w", version+1, err)
 		}
 	}
 	// PRAGMA takes no parameters; version+1 is our own integer.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+		return 0, fmt.Errorf("migration %d: %w", version+1, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+		return 0, fmt.Errorf("migration %d: %w", version+1, err)
 	}
-	return false, nil
+	return version + 1, nil
 }
 
 // timeText renders times the one way the store keeps them.
