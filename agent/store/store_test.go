@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -267,5 +268,100 @@ INSERT INTO saas_users (integration, application, key, username, email, data, da
 	}
 	if err := st.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// A store of schema 12 opens as schema 13 with every record as it was:
+// its fields (now stored by position, the key left out), status, times,
+// creating run and seen bookkeeping; odd data is kept as it was; and the
+// file does not keep the old tables' pages (VACUUM).
+func TestMigrationToSlimRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const n = 3000
+	writeOldStore(t, dir, 12, fmt.Sprintf(`
+INSERT INTO runs (id, integration, trigger_kind, started_at, outcome) VALUES ('r1', 'acme', 'manual', '2026-01-01T00:00:00.000000000Z', 'success');
+WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < %d)
+INSERT INTO people (integration, key, data, data_hash, status, deactivated_at, seen_until, created_run, created_at, updated_at)
+	SELECT 'acme', 'u' || x || '@x', json_object('email', 'u' || x || '@x', 'name', 'User "' || x || '"', 'username', 'u' || x),
+		x, CASE WHEN x %% 10 = 0 THEN 'inactive' ELSE 'active' END,
+		CASE WHEN x %% 10 = 0 THEN '2026-01-02T03:04:05.678000000Z' END, CASE WHEN x %% 7 = 0 THEN 'r0' END,
+		'r1', '2026-01-01T00:00:00.001000000Z', CASE WHEN x %% 3 = 0 THEN '2026-01-03T00:00:00.000000000Z' END
+	FROM i;
+INSERT INTO people (integration, key, data, status, created_at) VALUES ('acme', 'odd', '{"n": 1}', 'active', '2026-01-01T00:00:00Z');
+INSERT INTO saas_users (integration, application, key, data, status, created_run, created_at) VALUES
+	('acme', 'Acme', 'u1@x', '{"role":"admin","user":"u1@x"}', 'active', 'r1', '2026-01-01T00:00:00Z');
+INSERT INTO active_counts (integration, kind, application, active) VALUES ('acme', 'person', '', %d), ('acme', 'saas_user', 'Acme', 1);`, n, n-n/10+1))
+	before, err := os.Stat(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CheckActiveCounts(ctx); err != nil {
+		t.Error(err)
+	}
+	if _, err := st.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size() >= before.Size() {
+		t.Errorf("store %d bytes after the migration, %d before; want it smaller", after.Size(), before.Size())
+	}
+	seen := 0
+	err = st.Records(ctx, "acme", Person, func(r Record) error {
+		if r.Key == "odd" {
+			if len(r.Fields) != 0 {
+				// {"n": 1} is no object of strings: read as before, it fails.
+				t.Errorf("odd: %v", r.Fields)
+			}
+			return nil
+		}
+		seen++
+		var x int
+		fmt.Sscanf(r.Key, "u%d@x", &x)
+		want := map[string]string{"email": r.Key, "name": fmt.Sprintf(`User "%d"`, x), "username": fmt.Sprintf("u%d", x)}
+		if !maps.Equal(r.Fields, want) {
+			t.Errorf("%s: fields %v; want %v", r.Key, r.Fields, want)
+		}
+		status, deact := Active, time.Time{}
+		if x%10 == 0 {
+			status, deact = Inactive, time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
+		}
+		if r.Status != status || !r.DeactivatedAt.Equal(deact) || r.CreatedRun != "r1" ||
+			!r.CreatedAt.Equal(time.Date(2026, 1, 1, 0, 0, 0, 1e6, time.UTC)) {
+			t.Errorf("%s: %s deactivated %v, created by %q at %v", r.Key, r.Status, r.DeactivatedAt, r.CreatedRun, r.CreatedAt)
+		}
+		if (x%7 == 0) != (r.LastSync == nil) {
+			t.Errorf("%s: last sync %v", r.Key, r.LastSync)
+		}
+		return nil
+	})
+	if err != nil && !strings.Contains(err.Error(), `"odd"`) {
+		t.Fatal(err)
+	}
+	if seen != n && err == nil {
+		t.Errorf("%d records read; want %d", seen, n)
+	}
+	var layout int64
+	var data string
+	if err := st.db.QueryRowContext(ctx, `SELECT layout, data FROM people WHERE key = 'u5@x'`).Scan(&layout, &data); err != nil || layout == rawLayout || data != `["User \"5\"","u5"]` {
+		t.Errorf("u5@x stored as layout %d %s, %v; want its values by position, but the key (email)", layout, data, err)
+	}
+	if err := st.db.QueryRowContext(ctx, `SELECT layout, data FROM people WHERE key = 'odd'`).Scan(&layout, &data); err != nil || layout != rawLayout || data != `{"n": 1}` {
+		t.Errorf("odd stored as layout %d %s, %v; want it raw", layout, data, err)
+	}
+	got, err := st.RecordsByKey(ctx, "acme", SaaSUser, "Acme", []string{"u1@x"})
+	if err != nil || got["u1@x"].Fields["user"] != "u1@x" || got["u1@x"].Fields["role"] != "admin" {
+		t.Errorf("SaaS user after the migration: %+v, %v", got, err)
 	}
 }
