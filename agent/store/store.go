@@ -635,7 +635,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		// should not double the file). Should it fail (no room for its
 		// temporary copy), the store is whole all the same, and its
 		// free pages take the next writes.
-		conn.ExecContext(ctx, `VACUUM`)
+		_, _ = conn.ExecContext(ctx, `VACUUM`)
 	}
 	return nil
 }
