@@ -47,6 +47,9 @@ func (y *Sync) ActiveTotal(ctx context.Context, kind Kind) (int, error) {
 // none). When integrations disagree about a key, an active application
 // wins over an inactive one, then the integration first by name.
 func (s *Store) Catalogue(ctx context.Context) (map[string]string, error) {
+	if err := s.layouts.load(ctx, s.db); err != nil { // as recordReader does
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT key, layout, data FROM applications ORDER BY status = 'active', integration DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: application catalogue: %w", err)

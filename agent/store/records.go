@@ -40,6 +40,11 @@ type recordReader struct {
 
 func (s *Store) recordReader(ctx context.Context, integration string) (*recordReader, error) {
 	rr := &recordReader{s: s, integration: integration, runs: map[string]*Run{}, runIDs: map[int64]string{}}
+	// The layouts up front: reading one while the records' rows are open
+	// would take a second connection, and a store in memory has one.
+	if err := s.layouts.load(ctx, s.db); err != nil {
+		return nil, err
+	}
 	latest, err := s.LastRun(ctx, integration, OutcomeSuccess)
 	switch {
 	case err == nil:
