@@ -226,14 +226,7 @@ func TestFieldSQL(t *testing.T) {
 func TestLayoutOfARolledBackPage(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	if err := st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	y, err := st.BeginSync(ctx, "acme", "r1", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
+	y := beginRun(t, st, "acme", "r1")
 	if ex, err := y.Lookup(ctx, Person, "", []string{"a"}); err != nil || ex[0].Found {
 		t.Fatalf("lookup on a fresh store: %v, %v", ex, err)
 	}

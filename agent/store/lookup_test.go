@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // A key lookup is one index probe a key, for both kinds: json_each is the
@@ -98,18 +97,7 @@ func TestLookupGuessesOnlyWhatTheIndexFinds(t *testing.T) {
 	// acme and other store the same keys, a page of 10 each in turn,
 	// other a page ahead: after acme's u000-u009 come other's u010-u019,
 	// where a guess from acme's u005 looks for acme's u010.
-	var syncs []*Sync
-	for _, in := range []string{"acme", "other"} {
-		if err := st.StartRun(ctx, Run{ID: in + "1", Integration: in, Trigger: "manual", StartedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		y, err := st.BeginSync(ctx, in, in+"1", false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer y.Close()
-		syncs = append(syncs, y)
-	}
+	syncs := []*Sync{beginRun(t, st, "acme", "acme1"), beginRun(t, st, "other", "other1")}
 	for p := 0; p < len(keys); p += 10 {
 		for i, y := range syncs {
 			var ws []Write

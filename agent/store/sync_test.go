@@ -9,6 +9,22 @@ import (
 	"time"
 )
 
+// beginRun starts run id of integration and its session, closed when t
+// ends.
+func beginRun(t *testing.T, st *Store, integration, id string) *Sync {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.StartRun(ctx, Run{ID: id, Integration: integration, Trigger: "manual", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	y, err := st.BeginSync(ctx, integration, id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { y.Close() })
+	return y
+}
+
 // syncRun runs one sync through the store's API the way the engine does:
 // look the keys up, create the missing, mark the found seen, plan, commit.
 func syncRun(t *testing.T, st *Store, id string, keys []string, inactive map[string]bool) StatusPlan {
@@ -126,14 +142,7 @@ func TestPlanFindsTheMissingAcrossBatches(t *testing.T) {
 func TestCreationStatus(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	if err := st.StartRun(ctx, Run{ID: "r1", Integration: "acme", Trigger: "manual", StartedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	y, err := st.BeginSync(ctx, "acme", "r1", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
+	y := beginRun(t, st, "acme", "r1")
 	bad := []Write{{Kind: Person, Key: "c", Data: `{}`, Create: true, Status: "gone"}}
 	if err := y.ApplyPage(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), `"gone"`) {
 		t.Errorf("a creation with status gone: %v; want an error naming it", err)
