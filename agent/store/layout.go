@@ -57,8 +57,8 @@ func parseSpec(spec string) (*layout, error) {
 }
 
 // jsonString returns the JSON string that starts data[i] and where it
-// ends; false when there is none or it holds a raw control character
-// (never in canonical text).
+// ends; false when there is none, or it holds a raw control character or
+// an escape JSON does not have (never in canonical text).
 func jsonString[T ~string | ~[]byte](data T, i int) (T, int, bool) {
 	if i >= len(data) || data[i] != '"' {
 		return data[:0], i, false
@@ -66,7 +66,24 @@ func jsonString[T ~string | ~[]byte](data T, i int) (T, int, bool) {
 	for j := i + 1; j < len(data); j++ {
 		switch c := data[j]; {
 		case c == '\\':
-			j++
+			if j++; j >= len(data) {
+				return data[:0], i, false
+			}
+			switch data[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(data) {
+					return data[:0], i, false
+				}
+				for _, h := range []byte(data[j+1 : j+5]) {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return data[:0], i, false
+					}
+				}
+				j += 4
+			default:
+				return data[:0], i, false
+			}
 		case c == '"':
 			return data[i : j+1], j + 1, true
 		case c < 0x20:

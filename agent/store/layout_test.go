@@ -41,6 +41,10 @@ func TestPackUnpack(t *testing.T) {
 		{"unterminated", `{"a":"b`, "", false, "", ""},
 		{"a raw newline", "{\"a\":\"b\nc\"}", "", false, "", ""},
 		{"nested", `{"a":{"b":"c"}}`, "", false, "", ""},
+		{"an escape JSON does not have", `{"\0":""}`, "", false, "", ""},
+		{"a short unicode escape", `{"a":"\u00e"}`, "", false, "", ""},
+		{"a unicode escape not in hex", `{"a":"\u00zz"}`, "", false, "", ""},
+		{"a backslash at the end", `{"a":"\`, "", false, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
