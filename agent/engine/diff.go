@@ -148,7 +148,12 @@ func (r *run) diff(ctx context.Context, kind store.Kind, app string, entries []e
 			c.SkippedByPreference++
 			continue
 		case !ex.Found:
-			w.Create, w.Data = true, string(data)
+			w.Create = true
+			// A creation the mapper packed needs no copy of its data: the
+			// store writes the packed form (a dry run keeps the data).
+			if !packed.Ok() || hash == 0 || r.opt.DryRun {
+				w.Data = string(data)
+			}
 			w.Status = store.Active
 			if r.applyStatus && !e.active {
 				w.Status = store.Inactive

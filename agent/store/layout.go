@@ -155,6 +155,9 @@ type Packed struct {
 	data string
 }
 
+// Ok is whether the data was packed.
+func (p Packed) Ok() bool { return p.l != nil }
+
 // Pack packs canonical data (engine.canonical's: a JSON object of strings,
 // sorted) of the record with key. Other data is left for the store to
 // keep raw: the zero Packed.

@@ -107,7 +107,7 @@ type Write struct {
 	Application string // "" for people
 	Key         string
 	ID          int64  // the stored record's, for an update
-	Data        string // canonical JSON of the mapped fields
+	Data        string // canonical JSON of the mapped fields; a creation with Packed and Hash may leave it out
 	Hash        int64  // DataHash(Data) when the caller has it; 0: the store computes it
 	Packed      Packed // Data packed (Packer) when the caller has it
 	Create      bool
