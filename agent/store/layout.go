@@ -352,7 +352,9 @@ func (c *layouts) learn(pending map[string]int64) {
 // fieldSQL is, for each name, an SQL expression for that mapped field of
 // the record alias (a table or its alias) stands for, as
 // json_extract(data, '$.name') was on the JSON object: its text, or NULL
-// when the record has no such field. It knows the layouts q holds now.
+// when the record has no such field. The layouts q holds now are spelled
+// out; one stored since (another process's records) is read from the
+// table.
 func (c *layouts) fieldSQL(ctx context.Context, q querier, alias string, names ...string) ([]string, error) {
 	if err := c.load(ctx, q); err != nil {
 		return nil, err
@@ -384,6 +386,12 @@ func (c *layouts) fieldSQL(ctx context.Context, q querier, alias string, names .
 				}
 			}
 		}
+		// A layout stored after the load (another process's records) is
+		// read from the table: slower, and only for those records.
+		lit := sqlQuote(name)
+		fmt.Fprintf(&b, ` ELSE (SELECT CASE WHEN f.key = k.v THEN %[1]s ELSE json_extract(%[2]s, '$[' || (f.key - (k.v >= 0 AND f.key > k.v)) || ']') END
+			FROM layouts l, json_each(l.spec, '$.fields') f, (SELECT json_extract(l2.spec, '$.key') AS v FROM layouts l2 WHERE l2.id = %[3]s) k
+			WHERE l.id = %[3]s AND f.value = %[4]s)`, col("key"), col("data"), col("layout"), lit)
 		b.WriteString(" END")
 		out[n] = b.String()
 	}
