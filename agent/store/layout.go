@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -202,6 +203,7 @@ func sameNames(a []string, b [][]byte) bool {
 }
 
 // unpack is pack's inverse: the canonical object of a record with key.
+// Its errors name no value: a record's data is personal.
 func unpack(l *layout, key, packed string) (string, error) {
 	if l == nil {
 		return packed, nil
@@ -210,7 +212,7 @@ func unpack(l *layout, key, packed string) (string, error) {
 	b.Grow(len(packed) + len(key) + 16*len(l.names))
 	b.WriteByte('{')
 	if len(packed) < 2 || packed[0] != '[' || packed[len(packed)-1] != ']' {
-		return "", fmt.Errorf("data %q is not an array", packed)
+		return "", errors.New("not an array")
 	}
 	i := 1
 	for f, name := range l.names {
@@ -227,19 +229,19 @@ func unpack(l *layout, key, packed string) (string, error) {
 		}
 		if i > 1 {
 			if i >= len(packed) || packed[i] != ',' {
-				return "", fmt.Errorf("data %q: %d values for %d fields", packed, f, len(l.names))
+				return "", fmt.Errorf("%d values for %d fields", f, len(l.names))
 			}
 			i++
 		}
 		v, j, ok := jsonString(packed, i)
 		if !ok {
-			return "", fmt.Errorf("data %q: %d values for %d fields", packed, f, len(l.names))
+			return "", fmt.Errorf("%d values for %d fields", f, len(l.names))
 		}
 		b.WriteString(v)
 		i = j
 	}
 	if i != len(packed)-1 && !(i == 1 && packed == "[]") {
-		return "", fmt.Errorf("data %q: more values than the %d fields", packed, len(l.names))
+		return "", fmt.Errorf("more values than the %d fields", len(l.names))
 	}
 	b.WriteByte('}')
 	return b.String(), nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,6 +98,10 @@ func TestUnpackMismatch(t *testing.T) {
 		if got, err := unpack(l, "k", packed); err == nil {
 			t.Errorf("unpack(%s) = %s; want an error", packed, got)
 		}
+	}
+	// The error names no value: a record's data is personal.
+	if _, err := unpack(l, "k", `["ann@example.com"]`); err == nil || strings.Contains(err.Error(), "ann") {
+		t.Errorf("unpack of a short record: %v; want an error without its values", err)
 	}
 	if got, err := unpack(l, "k", `["1","2"]`); err != nil || got != `{"a":"1","b":"k","c":"2"}` {
 		t.Errorf("unpack = %s, %v", got, err)

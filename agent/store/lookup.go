@@ -41,11 +41,7 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	if ks.guessSkip > 0 {
 		ks.guessSkip--
 	} else if len(keys) > 1 {
-		var found sql.NullString
-		if err := y.conn.QueryRowContext(ctx, guessSQL(kind, where), append(append([]any{y.runNum, string(js)}, args...), args...)...).Scan(&found); err != nil {
-			return fail(err)
-		}
-		if err := parseLookup(found.String, out); err != nil {
+		if err := y.answer(ctx, guessSQL(kind, where), append(append([]any{y.runNum, string(js)}, args...), args...), out); err != nil {
 			return fail(err)
 		}
 		rest, restAt = nil, []int{}
@@ -59,20 +55,18 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 			// keys through the index only, then try again.
 			ks.guessSkip = guessPause
 		}
-		if restJS, err = json.Marshal(rest); err != nil {
-			return fail(err)
+		if len(rest) > 0 {
+			if restJS, err = json.Marshal(rest); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	if len(rest) > 0 {
-		var found sql.NullString
-		if err := y.conn.QueryRowContext(ctx, lookupSQL(kind, where), append([]any{y.runNum, string(restJS)}, args...)...).Scan(&found); err != nil {
-			return fail(err)
-		}
 		sub := out
 		if restAt != nil {
 			sub = make([]Existing, len(rest))
 		}
-		if err := parseLookup(found.String, sub); err != nil {
+		if err := y.answer(ctx, lookupSQL(kind, where), append([]any{y.runNum, string(restJS)}, args...), sub); err != nil {
 			return fail(err)
 		}
 		for j, i := range restAt {
@@ -87,18 +81,22 @@ func (y *Sync) Lookup(ctx context.Context, kind Kind, application string, keys [
 	return out, nil
 }
 
-// lookupSQL is Lookup's query: parameters the run's num, the keys as a JSON
-// array, then where's. The answer is one text of "packed,id,hash;" a
-// record found: packed is the key's index in the array with three flags in
-// its low bits (SQLite's | and << bind alike: parenthesized), and hash is
-// empty when the record has none. One row a page, because the pure-Go
-// driver's cost is per row and per column, and a page's lookups are
-// mostly unchanged records. CROSS JOIN keeps the keys the outer loop
-// (SQLite does not reorder it): one index probe a key, whatever the
-// planner guesses of json_each; TestLookupPlan holds it to that.
+// lookupAnswer is what lookupSQL and guessSQL answer: ?1 is the run's
+// num, ?2 the keys as a JSON array. The answer is one text of
+// "packed,id,hash;" a record found: packed is the key's index in the array
+// with three flags in its low bits (SQLite's | and << bind alike:
+// parenthesized), and hash is empty when the record has none. One row a
+// page, because the pure-Go driver's cost is per row and per column, and
+// a page's lookups are mostly unchanged records.
+const lookupAnswer = `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?1) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')`
+
+// lookupSQL is Lookup's query through the key index; where's arguments
+// follow ?1 and ?2. CROSS JOIN keeps the keys the outer loop (SQLite does
+// not reorder it): one index probe a key, whatever the planner guesses of
+// json_each; TestLookupPlan holds it to that.
 func lookupSQL(kind Kind, where string) string {
-	return `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')
-		FROM json_each(?) j CROSS JOIN ` + kind.table() + ` t ON ` + where + ` AND t.key = j.value`
+	return lookupAnswer + `
+		FROM json_each(?2) j CROSS JOIN ` + kind.table() + ` t ON ` + where + ` AND t.key = j.value`
 }
 
 // guessSQL is lookupSQL where the records most likely are: a resync
@@ -110,17 +108,26 @@ func lookupSQL(kind Kind, where string) string {
 // so a wrong guess finds nothing, and Lookup asks the key index for what
 // was not found.
 func guessSQL(kind Kind, where string) string {
-	return `SELECT group_concat(((j.key << 3) | (t.status = 'active') | ((t.seen_until IS NULL) << 1) | ((t.created_run IS ?1) << 2)) || ',' || t.id || ',' || coalesce(t.data_hash, ''), ';')
+	return lookupAnswer + `
 		FROM json_each(?2) j CROSS JOIN ` + kind.table() + ` t
 		ON t.id = (SELECT t.id FROM ` + kind.table() + ` t WHERE ` + where + ` AND t.key = json_extract(?2, '$[0]')) + j.key
 		AND t.key = j.value AND ` + where
+}
+
+// answer runs a lookup query and reads its answer into out, by key index.
+func (y *Sync) answer(ctx context.Context, query string, args []any, out []Existing) error {
+	var found sql.NullString
+	if err := y.conn.QueryRowContext(ctx, query, args...).Scan(&found); err != nil {
+		return err
+	}
+	return parseLookup(found.String, out)
 }
 
 // guessPause is how many pages Lookup probes through the key index alone
 // after a page whose records were mostly not where guessSQL looked.
 const guessPause = 8
 
-// parseLookup reads lookupSQL's answer into out, by key index.
+// parseLookup reads lookupAnswer's text into out, by key index.
 func parseLookup(s string, out []Existing) error {
 	for len(s) > 0 {
 		var rec string

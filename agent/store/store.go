@@ -598,7 +598,10 @@ func textSQL(col string) string {
 // forEachTable repeats a migration's statements for each table, {table}
 // standing for the table and {kind} for its kind.
 func forEachTable(sql string, tables ...string) string {
-	kinds := map[string]Kind{"people": Person, "saas_users": SaaSUser, "applications": Application, "invoices": Invoice, "contracts": Contract}
+	kinds := map[string]Kind{}
+	for k, n := range kindNames {
+		kinds[n.table] = k
+	}
 	var b strings.Builder
 	for _, t := range tables {
 		app, app_, _app := "", "", ""

@@ -39,32 +39,27 @@ func StatusOf(active bool) string {
 	return Inactive
 }
 
+// kindNames are each kind's table and how people read its records.
+var kindNames = map[Kind]struct{ table, plural string }{
+	Person:      {"people", "people"},
+	SaaSUser:    {"saas_users", "SaaS users"},
+	Application: {"applications", "applications"},
+	Invoice:     {"invoices", "invoices"},
+	Contract:    {"contracts", "contracts"},
+}
+
 // Plural is how people read the kind's records: "people", "SaaS users",
 // "applications", "invoices", "contracts".
 func (k Kind) Plural() string {
-	switch k {
-	case SaaSUser:
-		return "SaaS users"
-	case Application:
-		return "applications"
-	case Invoice:
-		return "invoices"
-	case Contract:
-		return "contracts"
+	if n, ok := kindNames[k]; ok {
+		return n.plural
 	}
 	return "people"
 }
 
 func (k Kind) table() string {
-	switch k {
-	case SaaSUser:
-		return "saas_users"
-	case Application:
-		return "applications"
-	case Invoice:
-		return "invoices"
-	case Contract:
-		return "contracts"
+	if n, ok := kindNames[k]; ok {
+		return n.table
 	}
 	return "people"
 }
